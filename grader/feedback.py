@@ -1,0 +1,83 @@
+"""The Feedback model: what the checker found in one answer.
+
+One model backs the terminal report, the JSON lines, CSV rows, the web page
+and the Python API. Offsets are character offsets into the original answer.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+SCHEMA_VERSION = 1
+
+
+class Evidence(BaseModel):
+    start: int = Field(description="Character offset in the original answer.")
+    end: int
+    text: str
+    rule: str = Field(description="What fired: 'phrase: ...', 'pattern: ...', 'verb: uses', ...")
+
+
+class ConceptResult(BaseModel):
+    id: str
+    label: str
+    status: Literal["present", "missing", "negated"]
+    evidence: list[Evidence] = Field(default_factory=list)
+    note: str | None = Field(None, description="Why a found concept was not credited.")
+
+
+class LinkResult(BaseModel):
+    from_: str = Field(alias="from", serialization_alias="from")
+    to: str
+    status: Literal["present", "missing"]
+    evidence: list[Evidence] = Field(default_factory=list)
+    note: str | None = Field(None, description="e.g. 'reversed': related, but the other way round.")
+
+    model_config = {"populate_by_name": True}
+
+    @property
+    def key(self) -> str:
+        return f"{self.from_} -> {self.to}"
+
+
+class MisconceptionResult(BaseModel):
+    id: str
+    feedback: str
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class Feedback(BaseModel):
+    schema_version: int = SCHEMA_VERSION
+    rubric: str
+    pipeline: str
+    score: float
+    max_score: float
+    concepts: list[ConceptResult]
+    links: list[LinkResult]
+    misconceptions: list[MisconceptionResult]
+    feedback: list[str]
+    calibrated: bool = Field(False, description="True when a teacher's calibration set the score.")
+
+    def concept(self, concept_id: str) -> ConceptResult:
+        return next(c for c in self.concepts if c.id == concept_id)
+
+    def link(self, key: str) -> LinkResult:
+        src, dst = (s.strip() for s in key.split("->"))
+        return next(lk for lk in self.links if lk.from_ == src and lk.to == dst)
+
+    @property
+    def credited_concepts(self) -> list[str]:
+        return [c.id for c in self.concepts if c.status == "present"]
+
+    @property
+    def credited_links(self) -> list[str]:
+        return [lk.key for lk in self.links if lk.status == "present"]
+
+    @property
+    def misconception_ids(self) -> list[str]:
+        return [m.id for m in self.misconceptions]
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True)

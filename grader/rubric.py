@@ -1,0 +1,395 @@
+"""The rubric: pydantic models, the YAML loader and its error messages.
+
+A rubric names the concepts of a good answer, the causal links between them,
+the misconceptions to catch, how to score, and graded examples it must
+reproduce. Ids are the keys everywhere (feedback, CSV columns, tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import RubricError
+
+ID_RE = r"^[a-z][a-z0-9_]*$"
+RUBRIC_ID_RE = r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*$"
+LINK_RE = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*->\s*([a-z][a-z0-9_]*)\s*$")
+
+TokenPattern = list[dict[str, Any]]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _clean_phrases(value: list[str]) -> list[str]:
+    cleaned = [p.strip() for p in value]
+    if any(not p for p in cleaned):
+        raise ValueError("a phrase is empty; remove it or write the words it should match")
+    return cleaned
+
+
+class Concept(_Model):
+    """One idea a good answer states, found by phrases or token patterns."""
+
+    id: str = Field(pattern=ID_RE, description="Stable id: lower case, digits, underscores.")
+    label: str = Field(min_length=1, description="What the concept says, as a teacher would.")
+    phrases: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Wordings that show the concept. Matched on lemmas, case-insensitively, "
+            "ignoring articles, auxiliaries and punctuation. 'A ... B' allows a few "
+            "words between A and B in one sentence."
+        ),
+    )
+    patterns: list[TokenPattern] = Field(
+        default_factory=list, description="spaCy Matcher token patterns, for what phrases can't say."
+    )
+    hint: str | None = Field(None, description="Shown to the student when the concept is missing.")
+    name: str | None = Field(
+        None, description="How feedback names the concept mid-sentence, e.g. 'the ion gradient'."
+    )
+    points: float | None = Field(None, description="Overrides scoring.concept_points.")
+
+    _check_phrases = field_validator("phrases")(_clean_phrases)
+
+    @model_validator(mode="after")
+    def _needs_a_matcher(self) -> Concept:
+        if not self.phrases and not self.patterns:
+            raise ValueError(
+                f"concept '{self.id}' has no phrases and no patterns; add at least one phrase"
+            )
+        return self
+
+    @property
+    def short(self) -> str:
+        return self.name or (self.label[:1].lower() + self.label[1:])
+
+
+class Link(_Model):
+    """A causal step the answer must argue: the cause concept leads to the effect concept."""
+
+    from_: str = Field(alias="from", pattern=ID_RE)
+    to: str = Field(pattern=ID_RE)
+    hint: str | None = Field(None, description="Shown when both ends are present but not related.")
+    points: float | None = Field(None, description="Overrides scoring.link_points.")
+
+    @property
+    def key(self) -> str:
+        return f"{self.from_} -> {self.to}"
+
+
+class Claim(_Model):
+    """A wrong statement as who-does-what: subject related to object (through verbs)."""
+
+    subject: list[str] = Field(min_length=1)
+    object: list[str] = Field(min_length=1)
+    verbs: list[str] = Field(
+        default_factory=list,
+        description="Lemmas of the verbs that must relate them; empty means any relating verb.",
+    )
+    negated: bool = Field(
+        False, description="True when the wrong claim is the negative one ('does not need ATP')."
+    )
+
+    _check_subject = field_validator("subject", "object")(_clean_phrases)
+
+
+class Misconception(_Model):
+    id: str = Field(pattern=ID_RE)
+    label: str | None = None
+    phrases: list[str] = Field(default_factory=list)
+    patterns: list[TokenPattern] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list)
+    feedback: str = Field(min_length=1, description="Shown to the student when it is stated.")
+    penalty: float = Field(0, ge=0, description="Points taken off when stated (0: no credit only).")
+
+    _check_phrases = field_validator("phrases")(_clean_phrases)
+
+    @model_validator(mode="after")
+    def _needs_a_matcher(self) -> Misconception:
+        if not (self.phrases or self.patterns or self.claims):
+            raise ValueError(
+                f"misconception '{self.id}' has no phrases, patterns or claims; add one"
+            )
+        return self
+
+
+class Group(_Model):
+    """Key-element group: 'any N of these' members count, at most `counts` of them."""
+
+    id: str = Field(pattern=ID_RE)
+    members: list[str] = Field(min_length=1)
+    counts: int = Field(1, ge=1, description="How many members can count as key elements.")
+
+
+class Scoring(_Model):
+    concept_points: float = 1.0
+    link_points: float = 1.0
+    key_elements: list[str] | None = Field(
+        None,
+        description=(
+            "Score by counting key elements: concept ids, links written 'a -> b', or group ids."
+        ),
+    )
+    groups: list[Group] = Field(default_factory=list)
+    table: dict[int, float] | None = Field(
+        None,
+        description=(
+            "Key elements found -> points. The entry with the largest count not above "
+            "the number found applies; below every entry the score is 0."
+        ),
+    )
+    max: float | None = Field(None, description="Highest score; defaults to the sum of points.")
+
+    @model_validator(mode="after")
+    def _table_goes_with_key_elements(self) -> Scoring:
+        if (self.key_elements is None) != (self.table is None):
+            raise ValueError("key_elements and table go together: give both or neither")
+        return self
+
+
+class Expect(_Model):
+    score: float | None = None
+    concepts: list[str] = Field(default_factory=list, description="Must be credited.")
+    not_concepts: list[str] = Field(default_factory=list, description="Must not be credited.")
+    links: list[str] = Field(default_factory=list, description="'a -> b', must be credited.")
+    not_links: list[str] = Field(default_factory=list)
+    misconceptions: list[str] = Field(default_factory=list)
+    not_misconceptions: list[str] = Field(default_factory=list)
+
+
+class Example(_Model):
+    answer: str
+    expect: Expect
+    note: str | None = Field(None, description="Why the example is here: the case it pins.")
+
+
+class Rubric(_Model):
+    id: str = Field(pattern=RUBRIC_ID_RE, description="Stable id, e.g. 'ap-bio/membrane-potential'.")
+    title: str = Field(min_length=1)
+    prompt: str = Field(min_length=1)
+    course: str | None = None
+    standard: str | None = None
+    concepts: list[Concept] = Field(min_length=1)
+    links: list[Link] = Field(default_factory=list)
+    misconceptions: list[Misconception] = Field(default_factory=list)
+    relating_verbs: list[str] = Field(
+        default_factory=list,
+        description="Extra verb lemmas that argue a link for this topic (beyond the built-in list).",
+    )
+    scoring: Scoring = Field(default_factory=Scoring)
+    examples: list[Example] = Field(default_factory=list)
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Rubric:
+        concept_ids = [c.id for c in self.concepts]
+        _no_duplicates("concepts", concept_ids)
+        _no_duplicates("misconceptions", [m.id for m in self.misconceptions])
+        _no_duplicates("scoring.groups", [g.id for g in self.scoring.groups])
+        known = set(concept_ids)
+        for i, link in enumerate(self.links):
+            for end in (link.from_, link.to):
+                if end not in known:
+                    raise ValueError(
+                        f"links[{i}] names concept '{end}', which the rubric does not define; "
+                        f"use one of: {', '.join(concept_ids)}"
+                    )
+            if link.from_ == link.to:
+                raise ValueError(f"links[{i}] links '{link.from_}' to itself")
+        _no_duplicates("links", [lk.key for lk in self.links])
+        link_keys = {lk.key for lk in self.links}
+        misc_ids = {m.id for m in self.misconceptions}
+        group_ids = {g.id for g in self.scoring.groups}
+        for g in self.scoring.groups:
+            for m in g.members:
+                if m not in known and _norm_link(m) not in link_keys:
+                    raise ValueError(f"scoring.groups '{g.id}' member '{m}' is not a concept or link")
+        for el in self.scoring.key_elements or []:
+            if el not in known and el not in group_ids and _norm_link(el) not in link_keys:
+                raise ValueError(
+                    f"scoring.key_elements names '{el}', which is not a concept, a link "
+                    "('a -> b') or a group of this rubric"
+                )
+        for i, ex in enumerate(self.examples):
+            e = ex.expect
+            for field_name, ids, pool in (
+                ("concepts", e.concepts + e.not_concepts, known),
+                ("misconceptions", e.misconceptions + e.not_misconceptions, misc_ids),
+            ):
+                for x in ids:
+                    if x not in pool:
+                        raise ValueError(
+                            f"examples[{i}].expect names {field_name[:-1]} '{x}', "
+                            "which the rubric does not define"
+                        )
+            for x in e.links + e.not_links:
+                if _norm_link(x) not in link_keys:
+                    raise ValueError(
+                        f"examples[{i}].expect names link '{x}', which the rubric does not define"
+                    )
+        return self
+
+    # --- derived, read-only views -------------------------------------------------
+
+    @cached_property
+    def concept_by_id(self) -> dict[str, Concept]:
+        return {c.id: c for c in self.concepts}
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of the rubric's meaning (not its formatting): ties calibrations to it."""
+        data = self.model_dump(mode="json", by_alias=True, exclude={"examples"})
+        blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def max_score(self) -> float:
+        s = self.scoring
+        if s.max is not None:
+            return s.max
+        if s.table:
+            return max(s.table.values())
+        total = sum(c.points if c.points is not None else s.concept_points for c in self.concepts)
+        total += sum(lk.points if lk.points is not None else s.link_points for lk in self.links)
+        return total
+
+
+def _norm_link(text: str) -> str | None:
+    m = LINK_RE.match(text)
+    return f"{m.group(1)} -> {m.group(2)}" if m else None
+
+
+def _no_duplicates(where: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for x in ids:
+        if x in seen:
+            raise ValueError(f"{where}: id '{x}' is used twice; ids must be unique")
+        seen.add(x)
+
+
+# --- loading ------------------------------------------------------------------------
+
+
+def load_rubric(path: str | Path) -> Rubric:
+    """Read and validate a rubric YAML file; raise RubricError naming file, line and fix."""
+    path = Path(path)
+    if path.is_dir():
+        raise RubricError(f"{path}: is a folder; give a rubric .yaml file")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RubricError(f"{path}: no such rubric file; check the path") from None
+    except OSError as exc:
+        raise RubricError(f"{path}: cannot read it ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RubricError(f"{path}: is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    return parse_rubric(text, source=str(path))
+
+
+def parse_rubric(text: str, source: str = "<rubric>") -> Rubric:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RubricError(f"{where}: not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise RubricError(f"{source}: a rubric is a YAML mapping with id, title, prompt, concepts")
+    try:
+        return Rubric.model_validate(data)
+    except ValidationError as exc:
+        raise RubricError(_explain(exc, node, source)) from None
+
+
+def _explain(exc: ValidationError, node: yaml.Node | None, source: str) -> str:
+    lines = []
+    for err in exc.errors()[:5]:
+        loc = [p for p in err["loc"] if p != "from_"] if err["loc"] else []
+        line = _line_of(node, loc)
+        where = f"{source}:{line}" if line else source
+        field = _field_path(loc) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown field; check its spelling (rubric fields: {_allowed(loc)})"
+        elif err["type"] == "missing":
+            msg = "required field is missing; add it"
+        lines.append(f"{where}: {field}: {msg}")
+    more = len(exc.errors()) - 5
+    if more > 0:
+        lines.append(f"... and {more} more problem(s)")
+    return "\n".join(lines)
+
+
+def _allowed(loc: list[Any]) -> str:
+    models: dict[str, type[BaseModel]] = {
+        "concepts": Concept,
+        "links": Link,
+        "misconceptions": Misconception,
+        "scoring": Scoring,
+        "examples": Example,
+        "expect": Expect,
+        "claims": Claim,
+        "groups": Group,
+    }
+    model: type[BaseModel] = Rubric
+    for part in loc[:-1]:
+        if isinstance(part, str) and part in models:
+            model = models[part]
+    return ", ".join(f.alias or n for n, f in model.model_fields.items())
+
+
+def _field_path(loc: list[Any]) -> str:
+    out = ""
+    for p in loc:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _line_of(node: yaml.Node | None, loc: list[Any]) -> int | None:
+    """The 1-based line of the YAML node at `loc`, or of its nearest existing parent."""
+    best = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            nxt = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            if nxt is None:
+                break
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+        else:
+            break
+        best = node.start_mark.line + 1
+    return best
+
+
+def rubric_json_schema() -> dict[str, Any]:
+    schema = Rubric.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "grader rubric"
+    return schema
+
+
+def parse_link(text: str) -> tuple[str, str]:
+    m = LINK_RE.match(text)
+    if not m:
+        raise ValueError(f"'{text}' is not a link; write it as 'cause -> effect'")
+    return m.group(1), m.group(2)
+
+
+LinkStatus = Literal["present", "missing"]
