@@ -51,7 +51,8 @@ class Concept(_Model):
         ),
     )
     patterns: list[TokenPattern] = Field(
-        default_factory=list, description="spaCy Matcher token patterns, for what phrases can't say."
+        default_factory=list,
+        description="spaCy Matcher token patterns, for what phrases can't say.",
     )
     hint: str | None = Field(None, description="Shown to the student when the concept is missing.")
     name: str | None = Field(
@@ -174,7 +175,9 @@ class Example(_Model):
 
 
 class Rubric(_Model):
-    id: str = Field(pattern=RUBRIC_ID_RE, description="Stable id, e.g. 'ap-bio/membrane-potential'.")
+    id: str = Field(
+        pattern=RUBRIC_ID_RE, description="Stable id, e.g. 'ap-bio/membrane-potential'."
+    )
     title: str = Field(min_length=1)
     prompt: str = Field(min_length=1)
     course: str | None = None
@@ -214,7 +217,9 @@ class Rubric(_Model):
         for g in self.scoring.groups:
             for m in g.members:
                 if m not in known and _norm_link(m) not in link_keys:
-                    raise ValueError(f"scoring.groups '{g.id}' member '{m}' is not a concept or link")
+                    raise ValueError(
+                        f"scoring.groups '{g.id}' member '{m}' is not a concept or link"
+                    )
         for el in self.scoring.key_elements or []:
             if el not in known and el not in group_ids and _norm_link(el) not in link_keys:
                 raise ValueError(
@@ -294,7 +299,9 @@ def load_rubric(path: str | Path) -> Rubric:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RubricError(f"{path}: is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        raise RubricError(
+            f"{path}: is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
     return parse_rubric(text, source=str(path))
 
 

@@ -1,0 +1,333 @@
+"""The checker: one rubric, compiled once, checks answers one by one or in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import explain
+from .errors import AnswerError
+from .feedback import ConceptResult, Evidence, Feedback, LinkResult, MisconceptionResult
+from .links import arrow_between, relate, sentence_opener
+from .matching import CompiledRubric, Hit
+from .negation import polarity
+from .nlp import Normalized, load_pipeline, normalize, pipeline_name
+from .rubric import Rubric
+from .scoring import score
+
+MAX_ANSWER_CHARS = 20_000
+MAX_HITS_PER_CONCEPT = 12  # bounds the pairs tried per link on long answers
+
+
+class Calibration(Protocol):
+    """Anything that rescores a Feedback the way one teacher grades."""
+
+    def apply(self, feedback: Feedback) -> Feedback: ...
+
+
+@lru_cache(maxsize=4)
+def _known_words(nlp: Language) -> frozenset[str]:
+    # Words the pipeline saw in training: a spelling near a rubric word that is a
+    # real word ("fusion", "infusion") is not a misspelling of it.
+    return frozenset(s for s in list(nlp.vocab.strings) if s.isalpha() and s.islower())
+
+
+@lru_cache(maxsize=64)
+def _compile(rubric_json: str, nlp: Language) -> CompiledRubric:
+    rubric = Rubric.model_validate_json(rubric_json)
+    return CompiledRubric(rubric, nlp, _known_words(nlp))
+
+
+def compile_rubric(rubric: Rubric, nlp: Language) -> CompiledRubric:
+    """Compile once per rubric content and pipeline; later calls reuse the result."""
+    return _compile(rubric.model_dump_json(by_alias=True), nlp)
+
+
+@dataclass
+class _Mention:
+    hit: Hit
+    sent: int  # index of the sentence's first token
+    negated: bool
+    cue: str | None
+    credited: bool = True
+    note: str | None = None
+
+
+class Checker:
+    """Checks answers against one rubric.
+
+    >>> checker = Checker(load_rubric("rubrics/ap-bio/membrane-potential.yaml"))
+    >>> checker.check("The Na+/K+ pump uses ATP ...").score
+    """
+
+    def __init__(
+        self,
+        rubric: Rubric,
+        nlp: Language | None = None,
+        *,
+        model: str | None = None,
+        calibration: Calibration | None = None,
+    ):
+        self.rubric = rubric
+        self.nlp = nlp if nlp is not None else load_pipeline(model)
+        self.pipeline = pipeline_name(self.nlp)
+        self.compiled = compile_rubric(rubric, self.nlp)
+        self.calibration = calibration
+        self._extra_verbs = frozenset(v.lower() for v in rubric.relating_verbs)
+        # "verbs" of a claim are lemmas; compare lower-case
+        self._claims = [
+            (m.id, i, frozenset(v.lower() for v in c.verbs), c.negated)
+            for m in rubric.misconceptions
+            for i, c in enumerate(m.claims)
+        ]
+
+    # --- public -------------------------------------------------------------------
+
+    def check(self, answer: str) -> Feedback:
+        return next(self.check_many([answer]))
+
+    def check_many(self, answers: Iterable[str], batch_size: int = 64) -> Iterator[Feedback]:
+        """Feedback for each answer, in order. Answers over the limit raise AnswerError."""
+
+        def prepared() -> Iterator[tuple[str, Normalized]]:
+            for a in answers:
+                norm = prepare(a)
+                yield norm.text, norm
+
+        for doc, norm in self.nlp.pipe(prepared(), as_tuples=True, batch_size=batch_size):
+            yield self.analyze(doc, norm)
+
+    def analyze(self, doc: Doc, norm: Normalized) -> Feedback:
+        """Feedback for an answer already parsed by this checker's pipeline."""
+        fb = _Analysis(self, doc, norm).feedback()
+        return self.calibration.apply(fb) if self.calibration is not None else fb
+
+
+def prepare(answer: str) -> Normalized:
+    """Check the answer's size and normalize its notation."""
+    if not isinstance(answer, str):
+        raise AnswerError("an answer must be text")
+    if len(answer) > MAX_ANSWER_CHARS:
+        raise AnswerError(
+            f"the answer has {len(answer):,} characters, over the limit of "
+            f"{MAX_ANSWER_CHARS:,} for one answer; shorten it or split it"
+        )
+    return normalize(answer)
+
+
+class _Analysis:
+    """Everything found in one answer; turned into a Feedback."""
+
+    def __init__(self, checker: Checker, doc: Doc, norm: Normalized):
+        self.checker = checker
+        self.rubric = checker.rubric
+        self.doc = doc
+        self.norm = norm
+        compiled = checker.compiled
+        self.hits = compiled.find(doc, compiled.keyed(doc))
+        self.mentions = [self._mention(h) for h in self.hits]
+
+    def _mention(self, hit: Hit) -> _Mention:
+        root = hit.root(self.doc)
+        pol = polarity(root)
+        # a negation word inside the phrase itself ("no energy") is the phrase's meaning
+        cue_inside = pol.cue is not None and hit.start <= pol.cue.i < hit.end
+        negated = pol.negated and not cue_inside
+        return _Mention(
+            hit, root.sent.start, negated, pol.cue.text if pol.cue is not None else None
+        )
+
+    # --- evidence -----------------------------------------------------------------
+
+    def evidence(self, start_tok: int, end_tok: int, rule: str) -> Evidence:
+        span = self.doc[start_tok:end_tok]
+        o_start, o_end = self.norm.span(span.start_char, span.end_char)
+        return Evidence(start=o_start, end=o_end, text=self.norm.original[o_start:o_end], rule=rule)
+
+    def hit_evidence(self, hit: Hit) -> Evidence:
+        rule = hit.rule
+        if hit.corrected:
+            rule += f" (spelling: {', '.join(hit.corrected)})"
+        return self.evidence(hit.start, hit.end, rule)
+
+    # --- misconceptions -----------------------------------------------------------
+
+    def misconceptions(self) -> list[MisconceptionResult]:
+        found: dict[str, list[Evidence]] = {}
+        self.misconception_sents: set[int] = set()
+        for m in self.mentions:
+            if m.hit.kind == "misconception" and not m.negated:
+                found.setdefault(m.hit.owner, []).append(self.hit_evidence(m.hit))
+                self.misconception_sents.add(m.sent)
+        terms: dict[str, list[_Mention]] = {}
+        for m in self.mentions:
+            if m.hit.kind == "term":
+                terms.setdefault(m.hit.owner, []).append(m)
+        for mid, i, verbs, negated_claim in self._claims:
+            for s in terms.get(f"{mid}#{i}:s", []):
+                for o in terms.get(f"{mid}#{i}:o", []):
+                    if s.sent != o.sent or _overlap(s.hit, o.hit):
+                        continue
+                    rel = relate(s.hit.root(self.doc), o.hit.root(self.doc), self._extra_verbs)
+                    if rel is None:
+                        continue
+                    if verbs and not any(t.lemma_.lower() in verbs for t in rel.path):
+                        continue
+                    negated = (
+                        s.negated
+                        or o.negated
+                        or any(c.dep_ == "neg" for t in rel.path for c in t.children)
+                    )
+                    if negated != negated_claim:
+                        continue
+                    lo = min(s.hit.start, o.hit.start)
+                    hi = max(s.hit.end, o.hit.end)
+                    found.setdefault(mid, []).append(self.evidence(lo, hi, f"claim: {rel.rule}"))
+                    self.misconception_sents.add(s.sent)
+        return [
+            MisconceptionResult(id=m.id, feedback=m.feedback, evidence=found[m.id])
+            for m in self.rubric.misconceptions
+            if m.id in found
+        ]
+
+    @property
+    def _claims(self) -> list[tuple[str, int, frozenset[str], bool]]:
+        return self.checker._claims
+
+    @property
+    def _extra_verbs(self) -> frozenset[str]:
+        return self.checker._extra_verbs
+
+    # --- concepts -----------------------------------------------------------------
+
+    def concepts(self) -> list[ConceptResult]:
+        results = []
+        self.credited: dict[str, list[_Mention]] = {}
+        for c in self.rubric.concepts:
+            mine = [m for m in self.mentions if m.hit.kind == "concept" and m.hit.owner == c.id]
+            good = []
+            for m in mine:
+                if m.negated:
+                    m.credited, m.note = False, f'in a negative ("{m.cue}")'
+                elif m.sent in self.misconception_sents:
+                    m.credited, m.note = False, "in a sentence that states a misconception"
+                else:
+                    good.append(m)
+            if good:
+                self.credited[c.id] = good[:MAX_HITS_PER_CONCEPT]
+                ev = [self.hit_evidence(m.hit) for m in good]
+                results.append(ConceptResult(id=c.id, label=c.label, status="present", evidence=ev))
+            elif mine:
+                ev = [self.hit_evidence(m.hit) for m in mine]
+                results.append(
+                    ConceptResult(
+                        id=c.id, label=c.label, status="negated", evidence=ev, note=mine[0].note
+                    )
+                )
+            else:
+                results.append(ConceptResult(id=c.id, label=c.label, status="missing"))
+        return results
+
+    # --- links --------------------------------------------------------------------
+
+    def links(self) -> list[LinkResult]:
+        results = []
+        sent_starts = [s.start for s in self.doc.sents]
+        next_sent = dict(zip(sent_starts, sent_starts[1:], strict=False))
+        for link in self.rubric.links:
+            best: tuple[list[Evidence], str | None] | None = None
+            reversed_seen = False
+            for a in self.credited.get(link.from_, []):
+                for b in self.credited.get(link.to, []):
+                    if _overlap(a.hit, b.hit):
+                        continue
+                    direction, ev = self._relation(a, b, next_sent)
+                    if direction is None:
+                        continue
+                    if direction >= 0:
+                        best = (ev, None)
+                        break
+                    reversed_seen = True
+                if best:
+                    break
+            if best:
+                results.append(
+                    LinkResult(from_=link.from_, to=link.to, status="present", evidence=best[0])
+                )
+            else:
+                results.append(
+                    LinkResult(
+                        from_=link.from_,
+                        to=link.to,
+                        status="missing",
+                        note="reversed" if reversed_seen else None,
+                    )
+                )
+        return results
+
+    def _relation(
+        self, a: _Mention, b: _Mention, next_sent: dict[int, int]
+    ) -> tuple[int | None, list[Evidence]]:
+        """Direction of a's relation to b (+1 a->b, -1 b->a, 0 unknown), with evidence."""
+        doc = self.doc
+        ends = [self.hit_evidence(a.hit), self.hit_evidence(b.hit)]
+        if a.sent == b.sent:
+            first, second = (a, b) if a.hit.start < b.hit.start else (b, a)
+            arrow = arrow_between(doc, first.hit.end, second.hit.start)
+            if arrow is not None and not self._concept_between(first.hit.end, arrow.i):
+                forward = (arrow.text == "->") == (first is a)
+                return (1 if forward else -1), [*ends, self.evidence(arrow.i, arrow.i + 1, "arrow")]
+            rel = relate(a.hit.root(doc), b.hit.root(doc), self._extra_verbs)
+            if rel is None:
+                return None, []
+            cue = [self.evidence(rel.cue.i, rel.cue.i + 1, rel.rule)] if rel.cue is not None else []
+            return rel.direction, [*ends, *cue]
+        # adjacent sentences bound by a connective or pronoun
+        for earlier, later, sign in ((a, b, 1), (b, a, -1)):
+            if next_sent.get(earlier.sent) == later.sent:
+                opener = sentence_opener(doc, later.sent)
+                if opener is None:
+                    continue
+                tok, direction = opener
+                rule = f"connective across sentences: {tok.text}"
+                return sign * direction, [*ends, self.evidence(tok.i, tok.i + 1, rule)]
+        return None, []
+
+    def _concept_between(self, lo: int, hi: int) -> bool:
+        return any(
+            m.hit.kind == "concept" and m.credited and lo <= m.hit.start and m.hit.end <= hi
+            for m in self.mentions
+        )
+
+    # --- all together -------------------------------------------------------------
+
+    def feedback(self) -> Feedback:
+        misconceptions = self.misconceptions()
+        concepts = self.concepts()
+        links = self.links()
+        empty = not self.norm.original.strip()
+        total = score(
+            self.rubric,
+            [c.id for c in concepts if c.status == "present"],
+            [lk.key for lk in links if lk.status == "present"],
+            [m.id for m in misconceptions],
+        )
+        return Feedback(
+            rubric=self.rubric.id,
+            pipeline=self.checker.pipeline,
+            score=total,
+            max_score=self.rubric.max_score(),
+            concepts=concepts,
+            links=links,
+            misconceptions=misconceptions,
+            feedback=explain.sentences(self.rubric, concepts, links, misconceptions, empty),
+        )
+
+
+def _overlap(x: Hit, y: Hit) -> bool:
+    return x.start < y.end and y.start < x.end

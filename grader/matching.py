@@ -1,0 +1,324 @@
+"""Finding rubric phrases and patterns in a parsed answer.
+
+Phrases are compiled once per rubric into a trie over token *keys*: a key is a
+token's lemma or lower-case form, with ion names and symbols unified (Na, Na+,
+sodium -> "sodium") and a spelling correction for near misses of rubric words.
+Articles, auxiliaries and punctuation are skipped on both sides, so "the
+channels are opened" meets the phrase "channels open".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, Token
+
+from .errors import RubricError
+from .rubric import Rubric
+
+GAP = "..."
+MAX_GAP = 5  # keys allowed between the parts of an "A ... B" phrase
+
+ION_KEYS = {
+    "na": "sodium", "na+": "sodium", "sodium": "sodium",
+    "k": "potassium", "k+": "potassium", "potassium": "potassium",
+    "cl": "chloride", "cl-": "chloride", "chloride": "chloride",
+    "ca": "calcium", "ca2": "calcium", "ca2+": "calcium", "ca++": "calcium",
+    "calcium": "calcium",
+}  # fmt: skip
+SKIP_DET = {"a", "an", "the"}
+ARROWS = {"->", "<-"}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One place where a rubric phrase or pattern fired."""
+
+    kind: str  # "concept", "misconception" or "term" (a claim's subject/object)
+    owner: str  # concept id, misconception id, or "<misconception>#<claim>:<s|o>"
+    rule: str  # "phrase: ...", "pattern: ...", with a spelling note when corrected
+    start: int  # token index
+    end: int  # token index, exclusive
+    corrected: tuple[str, ...] = ()
+
+    def span(self, doc: Doc) -> Span:
+        return doc[self.start : self.end]
+
+    def root(self, doc: Doc) -> Token:
+        return doc[self.start : self.end].root
+
+
+@dataclass
+class _Node:
+    children: dict[str, _Node] = field(default_factory=dict)
+    # (kind, owner, phrase text, remaining gap parts)
+    ends: list[tuple[str, str, str, tuple[tuple[str, ...], ...]]] = field(default_factory=list)
+
+
+class Spelling:
+    """Corrects near misses of rubric words that are not themselves English words."""
+
+    def __init__(self, targets: Iterable[str], known_words: frozenset[str]):
+        self.known = known_words
+        by_first: dict[str, list[str]] = {}
+        for w in set(targets):
+            if len(w) >= 5 and w.isalpha():
+                by_first.setdefault(w[0], []).append(w)
+        self.by_first = by_first
+        self.targets = set(targets)
+        self._cache: dict[str, str | None] = {}
+
+    def inflected(self, word: str) -> str | None:
+        """A rubric word this one inflects ('depolarizes', 'depolarizing' -> 'depolarize')."""
+        for suffix, add in (
+            ("s", ""),
+            ("es", ""),
+            ("ed", ""),
+            ("d", ""),
+            ("ing", ""),
+            ("ing", "e"),
+        ):
+            if word.endswith(suffix) and len(word) > len(suffix) + 2:
+                base = word[: -len(suffix)] + add
+                if base in self.targets:
+                    return base
+        return None
+
+    def correct(self, word: str) -> str | None:
+        if word in self._cache:
+            return self._cache[word]
+        best = None
+        if (
+            len(word) >= 5
+            and word.isalpha()
+            and word not in self.known
+            and word not in self.targets
+        ):
+            limit = 1 if len(word) < 8 else 2
+            best_d = limit + 1
+            for t in self.by_first.get(word[0], ()):
+                if abs(len(t) - len(word)) > limit:
+                    continue
+                d = _osa_distance(word, t, limit)
+                if d < best_d:
+                    best, best_d = t, d
+        if len(self._cache) < 50_000:
+            self._cache[word] = best
+        return best
+
+
+def _osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (transpositions count 1), cut off above limit."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def skip_token(tok: Token) -> bool:
+    if tok.text in ARROWS:
+        return False
+    if tok.is_punct or tok.is_space:
+        return True
+    if tok.pos_ == "AUX" and tok.dep_ != "neg":
+        return True
+    if tok.lower_ in SKIP_DET:
+        return True
+    return tok.dep_ == "poss" and tok.pos_ == "PRON"
+
+
+def base_keys(tok: Token) -> tuple[str, ...]:
+    lower = tok.lower_
+    ion = ION_KEYS.get(lower) or ION_KEYS.get(lower.rstrip("+-"))
+    if ion:
+        return (ion,)
+    lemma = tok.lemma_.lower()
+    return (lemma,) if lemma == lower else (lemma, lower)
+
+
+@dataclass
+class Keyed:
+    """The answer as a sequence of match keys, with the token each came from."""
+
+    tokens: list[int]  # token index per key position
+    keys: list[tuple[str, ...]]
+    corrected: dict[int, str]  # token index -> corrected word
+    sent_of: list[int]  # sentence number per key position
+
+
+class CompiledRubric:
+    """A rubric compiled against one pipeline's vocab: built once, used for every answer."""
+
+    def __init__(self, rubric: Rubric, nlp: Language, known_words: frozenset[str]):
+        self.rubric = rubric
+        self.root = _Node()
+        self.matcher = Matcher(nlp.vocab, validate=True)
+        self._pattern_rules: dict[str, tuple[str, str, str]] = {}
+        targets: set[str] = set()
+        for c in rubric.concepts:
+            self._add_phrases(nlp, "concept", c.id, c.phrases, targets)
+            self._add_patterns("concept", c.id, c.patterns, f"concepts '{c.id}'")
+        for m in rubric.misconceptions:
+            self._add_phrases(nlp, "misconception", m.id, m.phrases, targets)
+            self._add_patterns("misconception", m.id, m.patterns, f"misconceptions '{m.id}'")
+            for i, claim in enumerate(m.claims):
+                self._add_phrases(nlp, "term", f"{m.id}#{i}:s", claim.subject, targets)
+                self._add_phrases(nlp, "term", f"{m.id}#{i}:o", claim.object, targets)
+        self.spelling = Spelling(targets, known_words)
+
+    # --- compiling ----------------------------------------------------------------
+
+    def _add_phrases(
+        self, nlp: Language, kind: str, owner: str, phrases: list[str], targets: set[str]
+    ) -> None:
+        for phrase in phrases:
+            parts = [p.strip() for p in phrase.split(GAP)]
+            part_keys: list[list[tuple[str, ...]]] = []
+            for part in parts:
+                if not part:
+                    continue
+                doc = nlp(part)
+                keys = [base_keys(t) for t in doc if not skip_token(t)]
+                if keys:
+                    part_keys.append(keys)
+            if not part_keys:
+                continue  # a phrase of only skipped words ("the") can never match
+            for keys in part_keys:
+                for alts in keys:
+                    targets.update(alts)
+            # every combination of lemma/lower alternatives of the first part goes into the trie
+            rest = tuple(tuple(alts[0] for alts in k) for k in part_keys[1:])
+            for seq in _combinations(part_keys[0]):
+                node = self.root
+                for key in seq:
+                    node = node.children.setdefault(key, _Node())
+                node.ends.append((kind, owner, phrase, rest))
+
+    def _add_patterns(self, kind: str, owner: str, patterns: list, where: str) -> None:
+        for i, pattern in enumerate(patterns):
+            name = f"{kind}|{owner}|{i}"
+            try:
+                self.matcher.add(name, [pattern])
+            except Exception as exc:  # spaCy raises several types for bad patterns
+                first = str(exc).strip().splitlines()
+                detail = next((ln for ln in first if ln.strip()), "not a valid pattern")
+                raise RubricError(
+                    f"rubric '{self.rubric.id}': {where}.patterns[{i}] is not a valid spaCy "
+                    f"Matcher pattern ({detail.strip()[:200]}); see spaCy's Matcher docs"
+                ) from None
+            self._pattern_rules[name] = (kind, owner, f"pattern: {pattern}")
+
+    # --- matching -----------------------------------------------------------------
+
+    def keyed(self, doc: Doc) -> Keyed:
+        tokens: list[int] = []
+        keys: list[tuple[str, ...]] = []
+        corrected: dict[int, str] = {}
+        sent_of: list[int] = []
+        for sent_no, sent in enumerate(doc.sents):
+            for tok in sent:
+                if skip_token(tok):
+                    continue
+                k = base_keys(tok)
+                stem = self.spelling.inflected(tok.lower_)
+                fix = None if stem else self.spelling.correct(tok.lower_)
+                if stem and stem not in k:
+                    k = (*k, stem)
+                elif fix:
+                    corrected[tok.i] = fix
+                    k = (*k, fix)
+                tokens.append(tok.i)
+                keys.append(k)
+                sent_of.append(sent_no)
+        return Keyed(tokens, keys, corrected, sent_of)
+
+    def find(self, doc: Doc, keyed: Keyed) -> list[Hit]:
+        hits: list[Hit] = []
+        n = len(keyed.keys)
+        for i in range(n):
+            frontier = [(self.root, i)]
+            while frontier:
+                node, j = frontier.pop()
+                if node.ends and j > i:
+                    for kind, owner, phrase, rest in node.ends:
+                        end = self._match_rest(keyed, j, rest, keyed.sent_of[i])
+                        if end is None:
+                            continue
+                        toks = keyed.tokens[i:end]
+                        fixed = tuple(
+                            f"{doc[t].text}->{keyed.corrected[t]}"
+                            for t in toks
+                            if t in keyed.corrected
+                        )
+                        rule = f"phrase: {phrase}"
+                        hits.append(
+                            Hit(kind, owner, rule, toks[0], keyed.tokens[end - 1] + 1, fixed)
+                        )
+                if j < n and keyed.sent_of[j] == keyed.sent_of[i]:
+                    for key in keyed.keys[j]:
+                        child = node.children.get(key)
+                        if child is not None:
+                            frontier.append((child, j + 1))
+        for match_id, start, end in self.matcher(doc) if len(self.matcher) else ():
+            name = doc.vocab.strings[match_id]
+            kind, owner, rule = self._pattern_rules[name]
+            hits.append(Hit(kind, owner, rule, start, end))
+        return _dedupe(hits)
+
+    def _match_rest(
+        self, keyed: Keyed, j: int, rest: tuple[tuple[str, ...], ...], sent: int
+    ) -> int | None:
+        """Match the parts after each '...' within MAX_GAP keys; return the end position."""
+        pos = j
+        for part in rest:
+            found = None
+            for start in range(pos, min(pos + MAX_GAP + 1, len(keyed.keys))):
+                if keyed.sent_of[start] != sent:
+                    break
+                if _seq_at(keyed, start, part, sent):
+                    found = start + len(part)
+                    break
+            if found is None:
+                return None
+            pos = found
+        return pos
+
+
+def _seq_at(keyed: Keyed, start: int, seq: tuple[str, ...], sent: int) -> bool:
+    if start + len(seq) > len(keyed.keys):
+        return False
+    return all(
+        keyed.sent_of[start + k] == sent and seq[k] in keyed.keys[start + k]
+        for k in range(len(seq))
+    )
+
+
+def _combinations(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = [()]
+    for alts in keys:
+        out = [prefix + (a,) for prefix in out for a in alts][:64]
+    return out
+
+
+def _dedupe(hits: list[Hit]) -> list[Hit]:
+    """Per owner, keep the longest of overlapping hits (a phrase inside a longer one)."""
+    hits.sort(key=lambda h: (h.owner, h.start, -(h.end - h.start)))
+    kept: list[Hit] = []
+    for h in hits:
+        if kept and kept[-1].owner == h.owner and h.start < kept[-1].end:
+            continue
+        kept.append(h)
+    kept.sort(key=lambda h: (h.start, h.end))
+    return kept

@@ -1,0 +1,118 @@
+"""Is a mention asserted? Negation scope that follows the parse, not a word window.
+
+A `neg` child, "no", "never", "without", "instead of", "rather than" governs
+its head's subtree. The walk up from a mention stops at clause boundaries, a
+contrasting "but" conjunct stays affirmed ("not by diffusion but by active
+transport"), "unlike X, Y" negates nothing, and a counterfactual ("without ATP
+the pump would stop", "if there is no ATP, the pump cannot work") affirms the
+dependency instead of denying it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Token
+
+NEG_WORDS = {"not", "n't", "never", "no", "nothing", "neither", "nor", "none", "cannot"}
+NEG_DETS = {"no", "neither", "never"}
+# Clauses of their own: a negation outside them does not reach in.
+CLAUSE_DEPS = {"advcl", "relcl", "acl", "ccomp", "csubj", "parataxis"}
+CONTRAST_CC = {"but", "yet", "whereas", "while"}
+COUNTERFACTUAL_AUX = {"would", "could", "will", "can", "might", "should", "ca", "wo"}
+STOP_VERBS = {
+    "stop", "fail", "die", "cease", "break", "collapse", "quit", "halt", "end", "disappear",
+    "shut", "run", "lose", "go", "fade", "vanish",
+}  # fmt: skip
+CONDITION_MARKS = {"if", "unless", "once", "when", "without"}
+
+
+@dataclass(frozen=True)
+class Polarity:
+    negated: bool
+    cue: Token | None = None  # the word that negates
+    counterfactual: bool = False  # "without X, Y would stop": X is affirmed as needed
+
+
+def polarity(tok: Token) -> Polarity:
+    """Polarity of the mention whose head is `tok`."""
+    cur = tok
+    while True:
+        cue = _neg_child(cur)
+        if cue is not None:
+            frame = _counterfactual_frame(cur)
+            if frame:
+                return Polarity(False, cue, counterfactual=True)
+            return Polarity(True, cue)
+        if cur.dep_ == "pobj" and cur.head.dep_ == "prep":
+            prep = cur.head
+            low = prep.lower_
+            if low == "without":
+                if _is_counterfactual_clause(prep.head):
+                    return Polarity(False, prep, counterfactual=True)
+                return Polarity(True, prep)
+            if low in {"of", "than"} and prep.head.lower_ in {"instead", "rather"}:
+                return Polarity(True, prep.head)
+        if cur.dep_ in CLAUSE_DEPS or cur.head.i == cur.i:
+            return Polarity(False)
+        if cur.dep_ == "conj" and (_contrast_between(cur.head, cur) or _is_clause(cur)):
+            return Polarity(False)
+        cur = cur.head
+
+
+def _neg_child(tok: Token) -> Token | None:
+    for child in tok.children:
+        if child.dep_ == "neg":
+            return child
+        if child.lower_ in NEG_DETS and child.dep_ in {"det", "advmod", "preconj", "amod"}:
+            return child
+        if child.lower_ in {"nothing", "none"} and child.dep_ in {"nsubj", "dobj", "attr"}:
+            return child if child.i != tok.i else None
+    return None
+
+
+def _is_clause(tok: Token) -> bool:
+    """A conjoined verb with its own subject is a clause of its own."""
+    return tok.pos_ in {"VERB", "AUX"} and any(
+        c.dep_ in {"nsubj", "nsubjpass", "expl"} for c in tok.children
+    )
+
+
+def _contrast_between(head: Token, conj: Token) -> bool:
+    lo, hi = sorted((head.i, conj.i))
+    return any(c.lower_ in CONTRAST_CC and lo < c.i < hi for c in head.children)
+
+
+def _is_counterfactual_clause(verb: Token) -> bool:
+    """The main clause of 'without X, ...' / 'if no X, ...' states a consequence."""
+    v = verb
+    while v.dep_ in {"prep", "pobj", "pcomp"} and v.head.i != v.i:
+        v = v.head
+    if v.lemma_.lower() in STOP_VERBS:
+        return True
+    return any(
+        c.dep_ in {"aux", "neg"} and c.lower_ in COUNTERFACTUAL_AUX | {"not", "n't", "never"}
+        for c in v.children
+    )
+
+
+def _counterfactual_frame(tok: Token) -> bool:
+    """`tok` carries a negation that belongs to a conditional: 'without ATP the pump can't
+    work' (neg on the main verb) or 'if there is no ATP, the pump stops' (neg in the if)."""
+    # negation on a main verb that has a 'without'/'if' condition
+    for child in tok.children:
+        if child.dep_ == "prep" and child.lower_ == "without":
+            return True
+        if child.dep_ == "advcl" and any(
+            m.dep_ == "mark" and m.lower_ in CONDITION_MARKS for m in child.children
+        ):
+            return _is_counterfactual_clause(tok)
+    # negation inside an 'if' clause whose main clause states a consequence
+    clause = tok
+    while clause.dep_ not in CLAUSE_DEPS and clause.head.i != clause.i:
+        clause = clause.head
+    if clause.dep_ == "advcl" and any(
+        m.dep_ == "mark" and m.lower_ in {"if", "unless", "once"} for m in clause.children
+    ):
+        return _is_counterfactual_clause(clause.head)
+    return False
