@@ -138,9 +138,7 @@ class _Analysis:
         # a negation word inside the phrase itself ("no energy") is the phrase's meaning
         cue_inside = pol.cue is not None and hit.start <= pol.cue.i < hit.end
         negated = pol.negated and not cue_inside
-        return _Mention(
-            hit, root.sent.start, negated, pol.cue.text if pol.cue is not None else None
-        )
+        return _Mention(hit, root.sent.start, negated, pol.cue.text if pol.cue is not None else None)
 
     # --- evidence -----------------------------------------------------------------
 
@@ -179,9 +177,7 @@ class _Analysis:
                     if verbs and not any(t.lemma_.lower() in verbs for t in rel.path):
                         continue
                     negated = (
-                        s.negated
-                        or o.negated
-                        or any(c.dep_ == "neg" for t in rel.path for c in t.children)
+                        s.negated or o.negated or any(c.dep_ == "neg" for t in rel.path for c in t.children)
                     )
                     if negated != negated_claim:
                         continue
@@ -225,9 +221,7 @@ class _Analysis:
             elif mine:
                 ev = [self.hit_evidence(m.hit) for m in mine]
                 results.append(
-                    ConceptResult(
-                        id=c.id, label=c.label, status="negated", evidence=ev, note=mine[0].note
-                    )
+                    ConceptResult(id=c.id, label=c.label, status="negated", evidence=ev, note=mine[0].note)
                 )
             else:
                 results.append(ConceptResult(id=c.id, label=c.label, status="missing"))
@@ -256,9 +250,7 @@ class _Analysis:
                 if best:
                     break
             if best:
-                results.append(
-                    LinkResult(from_=link.from_, to=link.to, status="present", evidence=best[0])
-                )
+                results.append(LinkResult(from_=link.from_, to=link.to, status="present", evidence=best[0]))
             else:
                 results.append(
                     LinkResult(

@@ -32,9 +32,7 @@ def sentences(
         if result.status == "negated":
             quote = result.evidence[0].text if result.evidence else concept.short
             why = result.note or "in a negative"
-            out.append(
-                f'You mention {concept.short} only {why} ("{quote}"), so it earns no credit.{hint}'
-            )
+            out.append(f'You mention {concept.short} only {why} ("{quote}"), so it earns no credit.{hint}')
         elif result.status == "missing":
             before = [c for c in present if order.index(c) < pos]
             after = [c for c in present if order.index(c) > pos]

@@ -91,12 +91,7 @@ class Spelling:
         if word in self._cache:
             return self._cache[word]
         best = None
-        if (
-            len(word) >= 5
-            and word.isalpha()
-            and word not in self.known
-            and word not in self.targets
-        ):
+        if len(word) >= 5 and word.isalpha() and word not in self.known and word not in self.targets:
             limit = 1 if len(word) < 8 else 2
             best_d = limit + 1
             for t in self.by_first.get(word[0], ()):
@@ -258,14 +253,10 @@ class CompiledRubric:
                             continue
                         toks = keyed.tokens[i:end]
                         fixed = tuple(
-                            f"{doc[t].text}->{keyed.corrected[t]}"
-                            for t in toks
-                            if t in keyed.corrected
+                            f"{doc[t].text}->{keyed.corrected[t]}" for t in toks if t in keyed.corrected
                         )
                         rule = f"phrase: {phrase}"
-                        hits.append(
-                            Hit(kind, owner, rule, toks[0], keyed.tokens[end - 1] + 1, fixed)
-                        )
+                        hits.append(Hit(kind, owner, rule, toks[0], keyed.tokens[end - 1] + 1, fixed))
                 if j < n and keyed.sent_of[j] == keyed.sent_of[i]:
                     for key in keyed.keys[j]:
                         child = node.children.get(key)
@@ -277,9 +268,7 @@ class CompiledRubric:
             hits.append(Hit(kind, owner, rule, start, end))
         return _dedupe(hits)
 
-    def _match_rest(
-        self, keyed: Keyed, j: int, rest: tuple[tuple[str, ...], ...], sent: int
-    ) -> int | None:
+    def _match_rest(self, keyed: Keyed, j: int, rest: tuple[tuple[str, ...], ...], sent: int) -> int | None:
         """Match the parts after each '...' within MAX_GAP keys; return the end position."""
         pos = j
         for part in rest:
@@ -299,10 +288,7 @@ class CompiledRubric:
 def _seq_at(keyed: Keyed, start: int, seq: tuple[str, ...], sent: int) -> bool:
     if start + len(seq) > len(keyed.keys):
         return False
-    return all(
-        keyed.sent_of[start + k] == sent and seq[k] in keyed.keys[start + k]
-        for k in range(len(seq))
-    )
+    return all(keyed.sent_of[start + k] == sent and seq[k] in keyed.keys[start + k] for k in range(len(seq)))
 
 
 def _combinations(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:

@@ -73,9 +73,7 @@ def _neg_child(tok: Token) -> Token | None:
 
 def _is_clause(tok: Token) -> bool:
     """A conjoined verb with its own subject is a clause of its own."""
-    return tok.pos_ in {"VERB", "AUX"} and any(
-        c.dep_ in {"nsubj", "nsubjpass", "expl"} for c in tok.children
-    )
+    return tok.pos_ in {"VERB", "AUX"} and any(c.dep_ in {"nsubj", "nsubjpass", "expl"} for c in tok.children)
 
 
 def _contrast_between(head: Token, conj: Token) -> bool:

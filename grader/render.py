@@ -66,8 +66,6 @@ def report(fb: Feedback, rubric: Rubric, source: str | None = None, color: bool 
     lines.append("")
     lines.append(style("What to work on", bold=True))
     for i, sentence in enumerate(fb.feedback, 1):
-        wrapped = textwrap.fill(
-            sentence, WIDTH, initial_indent=f"  {i}. ", subsequent_indent="     "
-        )
+        wrapped = textwrap.fill(sentence, WIDTH, initial_indent=f"  {i}. ", subsequent_indent="     ")
         lines.append(wrapped)
     return "\n".join(lines)

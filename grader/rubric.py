@@ -65,9 +65,7 @@ class Concept(_Model):
     @model_validator(mode="after")
     def _needs_a_matcher(self) -> Concept:
         if not self.phrases and not self.patterns:
-            raise ValueError(
-                f"concept '{self.id}' has no phrases and no patterns; add at least one phrase"
-            )
+            raise ValueError(f"concept '{self.id}' has no phrases and no patterns; add at least one phrase")
         return self
 
     @property
@@ -118,9 +116,7 @@ class Misconception(_Model):
     @model_validator(mode="after")
     def _needs_a_matcher(self) -> Misconception:
         if not (self.phrases or self.patterns or self.claims):
-            raise ValueError(
-                f"misconception '{self.id}' has no phrases, patterns or claims; add one"
-            )
+            raise ValueError(f"misconception '{self.id}' has no phrases, patterns or claims; add one")
         return self
 
 
@@ -137,9 +133,7 @@ class Scoring(_Model):
     link_points: float = 1.0
     key_elements: list[str] | None = Field(
         None,
-        description=(
-            "Score by counting key elements: concept ids, links written 'a -> b', or group ids."
-        ),
+        description=("Score by counting key elements: concept ids, links written 'a -> b', or group ids."),
     )
     groups: list[Group] = Field(default_factory=list)
     table: dict[int, float] | None = Field(
@@ -175,9 +169,7 @@ class Example(_Model):
 
 
 class Rubric(_Model):
-    id: str = Field(
-        pattern=RUBRIC_ID_RE, description="Stable id, e.g. 'ap-bio/membrane-potential'."
-    )
+    id: str = Field(pattern=RUBRIC_ID_RE, description="Stable id, e.g. 'ap-bio/membrane-potential'.")
     title: str = Field(min_length=1)
     prompt: str = Field(min_length=1)
     course: str | None = None
@@ -217,9 +209,7 @@ class Rubric(_Model):
         for g in self.scoring.groups:
             for m in g.members:
                 if m not in known and _norm_link(m) not in link_keys:
-                    raise ValueError(
-                        f"scoring.groups '{g.id}' member '{m}' is not a concept or link"
-                    )
+                    raise ValueError(f"scoring.groups '{g.id}' member '{m}' is not a concept or link")
         for el in self.scoring.key_elements or []:
             if el not in known and el not in group_ids and _norm_link(el) not in link_keys:
                 raise ValueError(
@@ -299,9 +289,7 @@ def load_rubric(path: str | Path) -> Rubric:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RubricError(
-            f"{path}: is not UTF-8 text (byte {exc.start}); save it as UTF-8"
-        ) from None
+        raise RubricError(f"{path}: is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     return parse_rubric(text, source=str(path))
 
 

@@ -26,9 +26,7 @@ def score(
             if c.id in credited
         )
         points += sum(
-            (lk.points if lk.points is not None else s.link_points)
-            for lk in rubric.links
-            if lk.key in linked
+            (lk.points if lk.points is not None else s.link_points) for lk in rubric.links if lk.key in linked
         )
     fired = set(misconceptions)
     points -= sum(m.penalty for m in rubric.misconceptions if m.id in fired)
@@ -39,9 +37,7 @@ def count_key_elements(rubric: Rubric, credited: set[str], linked: set[str]) -> 
     groups = {g.id: g for g in rubric.scoring.groups}
 
     def shown(element: str) -> bool:
-        return element in credited or element.replace(" ", "") in {
-            x.replace(" ", "") for x in linked
-        }
+        return element in credited or element.replace(" ", "") in {x.replace(" ", "") for x in linked}
 
     count = 0
     for el in rubric.scoring.key_elements or []:

@@ -21,9 +21,7 @@ from .common import model_option, read_answer, rubrics_dir_option, use_color
     show_default=True,
     help="text: a readable report; json: one Feedback object per line.",
 )
-@click.option(
-    "--color/--no-color", default=None, help="Colour the report (default: when a terminal)."
-)
+@click.option("--color/--no-color", default=None, help="Colour the report (default: when a terminal).")
 @model_option
 @rubrics_dir_option
 def check(rubric, answers, fmt, color, model, rubrics_dir):  # type: ignore[no-untyped-def]
@@ -41,9 +39,7 @@ def check(rubric, answers, fmt, color, model, rubrics_dir):  # type: ignore[no-u
             raise type(exc)(f"{name}: {exc}") from None
     checker = Checker(rub, model=model)
     colour = use_color() if color is None else color
-    for i, ((name, _), fb) in enumerate(
-        zip(named, checker.check_many(t for _, t in named), strict=True)
-    ):
+    for i, ((name, _), fb) in enumerate(zip(named, checker.check_many(t for _, t in named), strict=True)):
         if fmt == "json":
             click.echo(fb.to_json())
         else:
