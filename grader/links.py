@@ -94,6 +94,20 @@ def relate(a: Token, b: Token, extra_verbs: frozenset[str] = frozenset()) -> Rel
     if cue is None and counterfactual is None:
         return None
 
+    # "X, so Y": a result marker on the meeting verb makes the side before it the cause
+    result = next(
+        (
+            c
+            for c in lca.children
+            if c.dep_ in {"advmod", "cc", "mark"} and c.lower_ in EFFECT_MARKS - {"which"}
+        ),
+        None,
+    )
+    if result is not None and role_a not in {"cause", "effect"} and role_b not in {"cause", "effect"}:
+        if top_a is not None and top_a.i < result.i < lca.i:
+            role_a = "cause"
+        elif top_b is not None and top_b.i < result.i < lca.i:
+            role_b = "cause"
     if counterfactual is not None:
         direction = 1 if counterfactual == "a" else -1
     elif role_a == "cause" or role_b == "effect":
@@ -118,7 +132,7 @@ def _role(top: Token | None, lca: Token) -> str | None:
         return None
     dep = top.dep_
     if dep == "agent":
-        return "cause"
+        return "agent"
     if dep == "prep":
         low = top.lower_
         if low in CAUSE_PREPS - {"with"} or (low == "with" and lca.lemma_ in {"come"}):
@@ -198,23 +212,17 @@ def _counterfactual_side(path_a: list[Token], path_b: list[Token]) -> str | None
 
 
 def _verb_direction(verb: Token, role_a: str | None, role_b: str | None) -> int:
-    """Forward verbs: the doer is the cause. Verbs of need: the thing needed is."""
-    passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in verb.children)
-    lemma = verb.lemma_.lower()
-    reverse = lemma in REVERSE_VERBS
-    doer = {"subj"} if not passive else {"agent_by"}
-    done = {"obj"} if not passive else {"pass_subj"}
-    if passive:
-        # in the passive the 'by' side was already marked cause; the subject is the one acted on
-        if role_a == "pass_subj":
-            return 1 if reverse else -1
-        if role_b == "pass_subj":
-            return -1 if reverse else 1
-        return 0
-    if role_a in doer and role_b in done:
+    """Forward verbs: the doer is the cause. Verbs of need ("uses"): the thing needed is."""
+    passive = role_a in {"pass_subj", "agent"} or role_b in {"pass_subj", "agent"}
+    reverse = verb.lemma_.lower() in REVERSE_VERBS
+    doer, done = ("agent", "pass_subj") if passive else ("subj", "obj")
+    if role_a == doer and role_b in {done, None} or role_b == done and role_a is None:
         return -1 if reverse else 1
-    if role_b in doer and role_a in done:
+    if role_b == doer and role_a in {done, None} or role_a == done and role_b is None:
         return 1 if reverse else -1
+    if passive and (role_a == "pass_subj" or role_b == "pass_subj"):
+        # 'the gradient is maintained by ...': the subject is acted on
+        return (-1 if role_a == "pass_subj" else 1) * (-1 if reverse else 1)
     return 0
 
 

@@ -51,8 +51,10 @@ def polarity(tok: Token) -> Polarity:
                 if _is_counterfactual_clause(prep.head):
                     return Polarity(False, prep, counterfactual=True)
                 return Polarity(True, prep)
-            if low in {"of", "than"} and prep.head.lower_ in {"instead", "rather"}:
-                return Polarity(True, prep.head)
+        if cur.lower_ in {"of", "than"} and cur.dep_ in {"prep", "cc"}:
+            alt = next((t for t in (cur.head, *cur.children) if t.lower_ in {"instead", "rather"}), None)
+            if alt is not None:
+                return Polarity(True, alt)
         if cur.dep_ in CLAUSE_DEPS or cur.head.i == cur.i:
             return Polarity(False)
         if cur.dep_ == "conj" and (_contrast_between(cur.head, cur) or _is_clause(cur)):

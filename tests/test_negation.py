@@ -1,0 +1,56 @@
+"""Negation scope follows the parse: (sentence, word, negated?)."""
+
+import pytest
+
+from grader.negation import polarity
+
+
+def token(doc, word):
+    return next(t for t in doc if t.text == word)
+
+
+CASES = [
+    ("Active transport does not need ATP.", "ATP", True),
+    ("Active transport does not need ATP.", "transport", True),
+    ("The pump doesn't require energy.", "energy", True),
+    ("No ATP is needed by the pump.", "ATP", True),
+    ("The ions move without energy.", "energy", True),
+    ("The cell uses diffusion instead of active transport.", "transport", True),
+    ("The cell uses diffusion instead of active transport.", "diffusion", False),
+    ("The potential is set up not by diffusion but by active transport.", "diffusion", True),
+    ("The potential is set up not by diffusion but by active transport.", "transport", False),
+    ("Unlike diffusion, the pump uses ATP.", "ATP", False),
+    ("Unlike diffusion, the pump uses ATP.", "diffusion", False),
+    ("Without ATP the pump would stop.", "ATP", False),
+    ("Without ATP, the pump cannot work.", "pump", False),
+    ("If there is no ATP, the pump stops working.", "ATP", False),
+    ("The pump never moves K+ out.", "pump", True),
+    ("The pump uses ATP, and the channels do not open.", "ATP", False),
+    ("The channels do not open until the gradient is made.", "gradient", False),
+    ("Diffusion does not set up the potential; the pump does.", "pump", False),
+    ("The pump moves sodium out because it uses ATP.", "ATP", False),
+]
+
+
+@pytest.mark.parametrize(("text", "word", "negated"), CASES)
+def test_polarity(nlp, text, word, negated):
+    doc = nlp(text)
+    assert polarity(token(doc, word)).negated is negated
+
+
+def test_counterfactual_is_marked(nlp):
+    doc = nlp("Without ATP the pump would stop.")
+    pol = polarity(token(doc, "ATP"))
+    assert pol.counterfactual and not pol.negated
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "negated"),
+    [
+        ("Ions move by diffusion rather than active transport.", "transport", True),
+        ("Ions move by diffusion rather than active transport.", "diffusion", False),
+        ("The pump moves ions rather than letting them leak.", "ions", False),
+    ],
+)
+def test_rather_than(nlp, text, word, negated):
+    assert polarity(token(nlp(text), word)).negated is negated
