@@ -13,7 +13,7 @@ from spacy.tokens import Doc
 from . import explain
 from .errors import AnswerError
 from .feedback import ConceptResult, Evidence, Feedback, LinkResult, MisconceptionResult
-from .links import arrow_between, relate, sentence_opener
+from .links import arrow_between, pronoun_relation, relate, sentence_opener
 from .matching import CompiledRubric, Hit
 from .negation import polarity
 from .nlp import Normalized, load_pipeline, normalize, pipeline_name
@@ -174,10 +174,16 @@ class _Analysis:
                     rel = relate(s.hit.root(self.doc), o.hit.root(self.doc), self._extra_verbs)
                     if rel is None:
                         continue
-                    if verbs and not any(t.lemma_.lower() in verbs for t in rel.path):
+                    relating = [t for t in rel.path if not verbs or t.lemma_.lower() in verbs]
+                    if verbs and not relating:
                         continue
+                    # the claim is denied when its verb is ('does not need'), or a mention is
                     negated = (
-                        s.negated or o.negated or any(c.dep_ == "neg" for t in rel.path for c in t.children)
+                        s.negated
+                        or o.negated
+                        or any(
+                            c.dep_ == "neg" for t in relating if t.pos_ in {"VERB", "AUX"} for c in t.children
+                        )
                     )
                     if negated != negated_claim:
                         continue
@@ -243,7 +249,7 @@ class _Analysis:
                     direction, ev = self._relation(a, b, next_sent)
                     if direction is None:
                         continue
-                    if direction >= 0:
+                    if direction >= 0 or not link.directed:
                         best = (ev, None)
                         break
                     reversed_seen = True
@@ -286,8 +292,17 @@ class _Analysis:
                 if opener is None:
                     continue
                 tok, direction = opener
-                rule = f"connective across sentences: {tok.text}"
-                return sign * direction, [*ends, self.evidence(tok.i, tok.i + 1, rule)]
+                pron = pronoun_relation(tok, later.hit.root(doc), self._extra_verbs)
+                if pron is not None:
+                    if pron.cue is None:
+                        continue  # 'It is a protein.': the pronoun is not related to the mention
+                    direction = pron.direction
+                    rule = f"'{tok.text}' refers back, {pron.rule}"
+                    cue = pron.cue
+                else:
+                    rule = f"connective across sentences: {tok.text}"
+                    cue = tok
+                return sign * direction, [*ends, self.evidence(cue.i, cue.i + 1, rule)]
         return None, []
 
     def _concept_between(self, lo: int, hi: int) -> bool:

@@ -200,6 +200,15 @@ def _cue(
             return t, "verb"
     if roles[0] in {"cause", "effect"} or roles[1] in {"cause", "effect"}:
         return tokens[-1], "connective"
+    # "open channels [change the potential]": the mention's own verb relates its subject
+    lca = tokens[-1]
+    if (
+        lca.i in endpoints
+        and lca.pos_ in {"VERB", "AUX"}
+        and lca.lemma_.lower() in RELATING_VERBS
+        and {"subj", "agent"} & set(roles)
+    ):
+        return lca, "verb"
     return None, ""
 
 
@@ -248,6 +257,22 @@ def sentence_opener(doc: Doc, sent_start: int) -> tuple[Token, int] | None:
     if low in OPENERS or (low == "as" and len(words) > 1 and words[1].lower_ == "a"):
         return first, 1
     return None
+
+
+PRONOUNS = {"it", "this", "that", "they", "these", "which"}
+
+
+def pronoun_relation(opener: Token, later: Token, extra_verbs: frozenset[str]) -> Relation | None:
+    """'It uses ATP': the opening pronoun stands for the earlier mention; relate it to `later`.
+
+    Returns None when the opener is no pronoun standing alone ('This gradient' is
+    a determiner), and a Relation with direction 0 and no cue when it is one but
+    the sentence does not relate it to `later`.
+    """
+    if opener.lower_ not in PRONOUNS or opener.dep_ == "det" or opener.pos_ == "DET" and opener.dep_ == "det":
+        return None
+    rel = relate(opener, later, extra_verbs)
+    return rel if rel is not None else Relation(0, None, "", ())
 
 
 def arrow_between(doc: Doc, a_end: int, b_start: int) -> Token | None:

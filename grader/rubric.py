@@ -80,6 +80,13 @@ class Link(_Model):
     to: str = Field(pattern=ID_RE)
     hint: str | None = Field(None, description="Shown when both ends are present but not related.")
     points: float | None = Field(None, description="Overrides scoring.link_points.")
+    directed: bool = Field(
+        True,
+        description=(
+            "False when students fairly state the link either way round "
+            "('ions flow down the gradient when channels open'); a reversed statement then counts."
+        ),
+    )
 
     @property
     def key(self) -> str:
