@@ -274,12 +274,15 @@ class _Analysis:
         """Direction of a's relation to b (+1 a->b, -1 b->a, 0 unknown), with evidence."""
         doc = self.doc
         ends = [self.hit_evidence(a.hit), self.hit_evidence(b.hit)]
+        # a student's arrow, within one line (the parser's sentence breaks in arrow chains are unreliable)
+        first, second = (a, b) if a.hit.start < b.hit.start else (b, a)
+        arrow = arrow_between(doc, first.hit.end, second.hit.start)
+        if arrow is not None and not self._concept_between(
+            first.hit.end, arrow.i, {a.hit.owner, b.hit.owner}
+        ):
+            forward = (arrow.text == "->") == (first is a)
+            return (1 if forward else -1), [*ends, self.evidence(arrow.i, arrow.i + 1, "arrow")]
         if a.sent == b.sent:
-            first, second = (a, b) if a.hit.start < b.hit.start else (b, a)
-            arrow = arrow_between(doc, first.hit.end, second.hit.start)
-            if arrow is not None and not self._concept_between(first.hit.end, arrow.i):
-                forward = (arrow.text == "->") == (first is a)
-                return (1 if forward else -1), [*ends, self.evidence(arrow.i, arrow.i + 1, "arrow")]
             rel = relate(a.hit.root(doc), b.hit.root(doc), self._extra_verbs)
             if rel is None:
                 return None, []
@@ -305,9 +308,14 @@ class _Analysis:
                 return sign * direction, [*ends, self.evidence(cue.i, cue.i + 1, rule)]
         return None, []
 
-    def _concept_between(self, lo: int, hi: int) -> bool:
+    def _concept_between(self, lo: int, hi: int, ends: set[str]) -> bool:
+        """Another concept stands between a mention and an arrow: the arrow is not theirs."""
         return any(
-            m.hit.kind == "concept" and m.credited and lo <= m.hit.start and m.hit.end <= hi
+            m.hit.kind == "concept"
+            and m.credited
+            and m.hit.owner not in ends
+            and lo <= m.hit.start
+            and m.hit.end <= hi
             for m in self.mentions
         )
 

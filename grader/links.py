@@ -278,7 +278,10 @@ def pronoun_relation(opener: Token, later: Token, extra_verbs: frozenset[str]) -
 def arrow_between(doc: Doc, a_end: int, b_start: int) -> Token | None:
     """A student's arrow between two mentions ('ATP -> pump')."""
     lo, hi = (a_end, b_start) if a_end <= b_start else (b_start, a_end)
+    arrow = None
     for t in doc[lo:hi]:
         if t.text in {"->", "<-"}:
-            return t
-    return None
+            arrow = arrow or t
+        elif t.text in {".", "!", "?"} or "\n" in t.text:
+            return None  # the arrow must join them within one line of the answer
+    return arrow

@@ -17,6 +17,7 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 
 from .errors import RubricError
+from .nlp import normalize
 from .rubric import Rubric
 
 GAP = "..."
@@ -91,7 +92,15 @@ class Spelling:
         if word in self._cache:
             return self._cache[word]
         best = None
-        if len(word) >= 5 and word.isalpha() and word not in self.known and word not in self.targets:
+        if word.endswith("s") and len(word) > 5 and word not in self.known:
+            best = self.correct(word[:-1])  # "chanels" -> "chanel" -> "channel"
+        if (
+            best is None
+            and len(word) >= 5
+            and word.isalpha()
+            and word not in self.known
+            and word not in self.targets
+        ):
             limit = 1 if len(word) < 8 else 2
             best_d = limit + 1
             for t in self.by_first.get(word[0], ()):
@@ -184,7 +193,7 @@ class CompiledRubric:
             for part in parts:
                 if not part:
                     continue
-                doc = nlp(part)
+                doc = nlp(normalize(part).text)
                 keys = [base_keys(t) for t in doc if not skip_token(t)]
                 if keys:
                     part_keys.append(keys)
@@ -274,8 +283,8 @@ class CompiledRubric:
         for part in rest:
             found = None
             for start in range(pos, min(pos + MAX_GAP + 1, len(keyed.keys))):
-                if keyed.sent_of[start] != sent:
-                    break
+                if keyed.sent_of[start] != sent or ARROWS & set(keyed.keys[start]):
+                    break  # a gap never crosses a sentence or a student's arrow
                 if _seq_at(keyed, start, part, sent):
                     found = start + len(part)
                     break

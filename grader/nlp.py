@@ -73,9 +73,19 @@ def _adapt_tokenizer(nlp: Language) -> None:
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻₀₁₂₃₄₅₆₇₈₉₊₋", "0123456789+-0123456789+-")
 
 # Longest first; each (pattern, replacement) is applied left to right in one pass.
+_ION = r"\s?(?:\^\s?)?"  # optional space and caret before a charge
+# Ion symbols become words before parsing: the parser knows "sodium channels open"
+# far better than "Na+ channels open". Evidence still quotes the student's own text.
 _REPLACEMENTS: list[tuple[str, str]] = [
+    (rf"\b[Nn]a{_ION}\+?\s?/\s?[Kk]{_ION}\+?(?![A-Za-z])", "sodium/potassium"),
+    (rf"\b[Nn]a{_ION}\+?\s?-\s?[Kk]{_ION}\+?(?![A-Za-z])", "sodium-potassium"),
+    (rf"\b(?:Na|NA|na{_ION}\+)(?:{_ION}\+)?(?![A-Za-z0-9])", "sodium"),
+    (rf"\b(?:K|k{_ION}\+)(?:{_ION}\+)?(?![A-Za-z0-9])", "potassium"),
+    (rf"\b(?:Ca|CA|ca{_ION}(?:2\+|\+\+))(?:{_ION}(?:2\+|\+\+|2|\+))?(?![A-Za-z0-9])", "calcium"),
+    (rf"\bCl{_ION}-?(?![A-Za-z0-9])", "chloride"),
     (r"-{1,2}>|—>|=>|[→⟶➔➜⇒]", " -> "),
     (r"<-{1,2}|←", " <- "),
+    (r"(?<=\d)(?=[mM][vV]\b)", " "),
     (r"\^\s?\+", "+"),
     (r"\^\s?-", "-"),
     (r"[\u2212\u2013\u2010\u2011]", "-"),

@@ -9,6 +9,7 @@ import click
 from .. import __version__
 from ..errors import EXIT_INTERRUPTED, GraderError
 from .check import check
+from .evaluate import calibrate, evaluate, suggest
 from .rubric_cmd import rubric
 
 
@@ -24,6 +25,9 @@ def cli() -> None:
 
 cli.add_command(check)
 cli.add_command(rubric)
+cli.add_command(evaluate)
+cli.add_command(calibrate)
+rubric.add_command(suggest)
 
 
 def main(argv: list[str] | None = None) -> None:

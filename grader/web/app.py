@@ -1,0 +1,161 @@
+"""The student's local web page and its JSON API, on one ASGI app.
+
+Everything is loaded before the first request: the spaCy pipeline and one
+compiled Checker per rubric of the folder. A rubric id is only a key of that
+dict, so a request can never name a file. Answers are checked one at a time
+in a worker thread (the event loop stays free for the page's static files)
+and never logged.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from importlib.resources import files
+
+import anyio.to_thread
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+from pydantic import BaseModel, Field
+from spacy.language import Language
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from .. import __version__
+from ..checker import MAX_ANSWER_CHARS, Checker
+from ..errors import AnswerError
+from ..feedback import Feedback
+from ..nlp import load_pipeline
+from ..rubric import Rubric
+from .limits import MAX_BODY_BYTES, BodySizeLimit, SecurityHeaders
+
+STATIC = files("grader.web") / "static"
+
+
+class RubricInfo(BaseModel):
+    id: str = Field(description="The id to send as `rubric` to POST /api/check.")
+    title: str
+    prompt: str = Field(description="The question the student answers.")
+    course: str | None = None
+    standard: str | None = None
+    max_score: float
+
+
+class CheckRequest(BaseModel):
+    rubric: str = Field(
+        description="A rubric id from GET /api/rubrics.", examples=["ap-bio/membrane-potential"]
+    )
+    answer: str = Field(
+        description=f"The student's answer: plain text, at most {MAX_ANSWER_CHARS:,} characters.",
+        examples=["The Na+/K+ pump uses ATP to move 3 Na+ out of the cell and 2 K+ in."],
+    )
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+def create_app(
+    rubrics: Mapping[str, Rubric],
+    *,
+    model: str | None = None,
+    nlp: Language | None = None,
+    allowed_hosts: list[str] | None = None,
+) -> FastAPI:
+    """The app for these rubrics (by id). Loads the pipeline and compiles every rubric now.
+
+    `allowed_hosts` restricts the Host header (e.g. to loopback names, against DNS
+    rebinding); None accepts any.
+    """
+    nlp = nlp if nlp is not None else load_pipeline(model)
+    checkers = {rid: Checker(r, nlp) for rid, r in sorted(rubrics.items())}
+    listing = [
+        RubricInfo(
+            id=rid,
+            title=c.rubric.title.strip(),
+            prompt=c.rubric.prompt.strip(),
+            course=c.rubric.course,
+            standard=c.rubric.standard,
+            max_score=c.rubric.max_score(),
+        )
+        for rid, c in checkers.items()
+    ]
+    # one answer at a time through spaCy: the pipeline is shared, and on a few
+    # cores with the GIL parallel checks would not be faster anyway
+    check_lock = threading.Lock()
+    index_html = (
+        (STATIC / "index.html").read_text("utf-8").replace("{{MAX_ANSWER_CHARS}}", str(MAX_ANSWER_CHARS))
+    )
+
+    app = FastAPIOffline(
+        title="grader",
+        version=__version__,
+        description=(
+            "Check a student's answer against a teacher's rubric, offline. "
+            f"Answers over {MAX_ANSWER_CHARS:,} characters get 413; unknown rubric ids get 404; "
+            "a body that is not the JSON below gets 422."
+        ),
+    )
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> HTMLResponse:
+        return HTMLResponse(index_html)
+
+    @app.get("/api/rubrics", summary="The questions this server can check")
+    async def list_rubrics() -> list[RubricInfo]:
+        return listing
+
+    @app.post(
+        "/api/check",
+        summary="Check one answer",
+        response_class=Response,
+        responses={
+            200: {
+                "model": Feedback,
+                "description": "The same Feedback JSON as `grader check --format json`.",
+            },
+            404: {"model": Problem, "description": "No rubric with that id."},
+            413: {"model": Problem, "description": f"Answer over {MAX_ANSWER_CHARS:,} characters."},
+        },
+    )
+    async def check(req: CheckRequest) -> Response:
+        checker = checkers.get(req.rubric)
+        if checker is None:
+            shown = req.rubric if len(req.rubric) <= 80 else req.rubric[:80] + "..."
+            raise HTTPException(
+                404, f"unknown rubric '{shown}'; GET /api/rubrics lists the ids: {', '.join(checkers)}"
+            )
+        if len(req.answer) > MAX_ANSWER_CHARS:
+            raise HTTPException(413, _too_long(len(req.answer)))
+
+        def run() -> tuple[Feedback, float]:
+            with check_lock:
+                t0 = time.perf_counter()
+                fb = checker.check(req.answer)
+                return fb, time.perf_counter() - t0
+
+        try:
+            fb, took = await anyio.to_thread.run_sync(run)
+        except AnswerError as exc:
+            raise HTTPException(422, str(exc)) from None
+        return Response(
+            fb.to_json(),
+            media_type="application/json",
+            headers={"Server-Timing": f"check;dur={took * 1000:.1f}", "Cache-Control": "no-store"},
+        )
+
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
+    if allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    return app
+
+
+def _too_long(n: int) -> str:
+    return (
+        f"the answer has {n:,} characters, over the limit of {MAX_ANSWER_CHARS:,} for one answer; "
+        "shorten it or split it"
+    )
