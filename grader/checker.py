@@ -15,7 +15,9 @@ from .errors import AnswerError
 from .feedback import ConceptResult, Evidence, Feedback, LinkResult, MisconceptionResult
 from .links import arrow_between, pronoun_relation, relate, sentence_opener
 from .matching import CompiledRubric, Hit
-from .negation import polarity
+from .negation import NEG_WORDS, polarity
+
+NEGATION_WORDS = NEG_WORDS | {"without"}
 from .nlp import Normalized, load_pipeline, normalize, pipeline_name
 from .rubric import Rubric
 from .scoring import score
@@ -32,9 +34,20 @@ class Calibration(Protocol):
 
 @lru_cache(maxsize=4)
 def _known_words(nlp: Language) -> frozenset[str]:
-    # Words the pipeline saw in training: a spelling near a rubric word that is a
-    # real word ("fusion", "infusion") is not a misspelling of it.
-    return frozenset(s for s in list(nlp.vocab.strings) if s.isalpha() and s.islower())
+    """English base forms: a near miss of a rubric word that is a real word ("fusion",
+    "infusion") is not a misspelling of it. The rule lemmatizer's index (WordNet lemmas)
+    is a real dictionary; the vocab's strings hold typos seen in training, so they are
+    only the fallback for a pipeline without one."""
+    words: set[str] = set()
+    if "lemmatizer" in nlp.pipe_names:
+        lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+        if lookups is not None and lookups.has_table("lemma_index"):
+            index = lookups.get_table("lemma_index")
+            for pos in index:
+                words.update(w for w in index[pos] if w.isalpha())
+    if not words:
+        words = {s for s in list(nlp.vocab.strings) if s.isalpha() and s.islower()}
+    return frozenset(words)
 
 
 @lru_cache(maxsize=64)
@@ -136,7 +149,11 @@ class _Analysis:
         root = hit.root(self.doc)
         pol = polarity(root)
         # a negation word inside the phrase itself ("no energy") is the phrase's meaning
-        cue_inside = pol.cue is not None and hit.start <= pol.cue.i < hit.end
+        cue_inside = (
+            pol.cue is not None
+            and hit.start <= pol.cue.i < hit.end
+            and bool(NEGATION_WORDS & set(hit.rule.lower().replace("n't", " not").split()))
+        )
         negated = pol.negated and not cue_inside
         return _Mention(hit, root.sent.start, negated, pol.cue.text if pol.cue is not None else None)
 

@@ -237,7 +237,8 @@ class CompiledRubric:
                     continue
                 k = base_keys(tok)
                 stem = self.spelling.inflected(tok.lower_)
-                fix = None if stem else self.spelling.correct(tok.lower_)
+                known = tok.lemma_.lower() in self.spelling.known
+                fix = None if stem or known else self.spelling.correct(tok.lower_)
                 if stem and stem not in k:
                     k = (*k, stem)
                 elif fix:
