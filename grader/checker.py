@@ -16,13 +16,12 @@ from .feedback import ConceptResult, Evidence, Feedback, LinkResult, Misconcepti
 from .links import arrow_between, pronoun_relation, relate, sentence_opener
 from .matching import CompiledRubric, Hit
 from .negation import NEG_WORDS, polarity
-
-NEGATION_WORDS = NEG_WORDS | {"without"}
 from .nlp import Normalized, load_pipeline, normalize, pipeline_name
 from .rubric import Rubric
 from .scoring import score
 
 MAX_ANSWER_CHARS = 20_000
+NEGATION_WORDS = NEG_WORDS | {"without"}
 MAX_HITS_PER_CONCEPT = 12  # bounds the pairs tried per link on long answers
 
 
