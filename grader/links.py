@@ -87,6 +87,12 @@ def relate(a: Token, b: Token, extra_verbs: frozenset[str] = frozenset()) -> Rel
                     role_a, role_b = inner, "subj"
                 break
 
+    # "When the channels open, sodium flows in and the voltage spikes": a fronted
+    # clause scopes over both conjuncts that follow it
+    if role_a == "break" and role_b == "cause" and top_b is not None and top_b.i < lca.i:
+        role_a = "shared"
+    elif role_b == "break" and role_a == "cause" and top_a is not None and top_a.i < lca.i:
+        role_b = "shared"
     if "break" in (role_a, role_b):
         return None
     cue, cue_kind = _cue(path_a[1:] + path_b[1:] + [lca], {a.i, b.i}, extra_verbs, (role_a, role_b))

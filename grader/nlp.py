@@ -66,6 +66,9 @@ def _adapt_tokenizer(nlp: Language) -> None:
     infixes = list(nlp.Defaults.infixes or []) + [r"(?<=[+\-a-zA-Z0-9])/(?=[a-zA-Z0-9])"]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     nlp.tokenizer.add_special_case("->", [{"ORTH": "->"}])
+    for unit in ("mV", "mv", "MV", "mM", "MPa"):
+        # "-70 mV." ends a sentence; the tokenizer would keep "mV." as an abbreviation
+        nlp.tokenizer.add_special_case(unit + ".", [{"ORTH": unit}, {"ORTH": "."}])
 
 
 # --- normalization ------------------------------------------------------------------
