@@ -2,9 +2,9 @@
 
 The checker scores as the rubric declares. A teacher may weigh things
 differently (a missing link costs little, a misconception costs a lot). From
-their scored answers, an ordinal model learns how the rubric evidence
-(points credited, misconceptions, counts, the rubric's own score) maps to
-their scores. It follows scikit-learn's estimator contract, is measured by
+their scored answers, a regularized linear model learns how far their score
+lies from the rubric's, given the evidence (points credited, misconceptions,
+counts, the rubric's own score). It follows scikit-learn's estimator contract, is measured by
 cross-validated QWK before and after, and is saved as plain JSON (never
 pickle: a shared file must not be able to run code), tied to the rubric's id
 and content hash so it is never applied to another version of the rubric.
@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.linear_model import LogisticRegression
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.linear_model import RidgeCV
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
 
@@ -38,6 +38,7 @@ FORMAT = "grader-calibration"
 FORMAT_VERSION = 1
 MIN_ANSWERS = 20
 CV_FOLDS = 5
+ALPHAS = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
 
 
 class CalibrationError(GraderError):
@@ -97,97 +98,91 @@ def feature_matrix(feedbacks: Sequence[Feedback], names: Sequence[str]) -> np.nd
 # --- the estimator ------------------------------------------------------------------
 
 
-class OrdinalCalibrator(ClassifierMixin, BaseEstimator):
-    """Ordinal regression by cumulative binary logistic models (Frank & Hall).
+class ScoreCalibrator(RegressorMixin, BaseEstimator):
+    """A regularized correction of the rubric's score toward one teacher's scores.
 
-    For each step between adjacent score levels, an L2-regularized logistic
-    model estimates P(score > level). The prediction is the level nearest the
-    expected score, which respects the order of levels and so suits QWK.
+    Ridge regression learns how far the teacher's score lies from the rubric's
+    score (the column ``raw_column`` of X), given the evidence; the
+    regularization strength is chosen by leave-one-out cross-validation from
+    ``alphas``. The prediction is the rubric's score plus that correction,
+    snapped to the nearest score level the teacher used. With little data the
+    correction shrinks toward zero, so the rubric's own scoring is the fallback,
+    not the average score.
 
     Parameters
     ----------
-    C : float
-        Inverse regularization strength of each logistic model; smaller is smoother.
+    alphas : tuple of float
+        Candidate ridge penalties (on standardized features).
+    raw_column : int
+        Index of the rubric's own score among the features.
     """
 
-    def __init__(self, C: float = 1.0):
-        self.C = C
+    def __init__(self, alphas: tuple[float, ...] = ALPHAS, raw_column: int = -1):
+        self.alphas = alphas
+        self.raw_column = raw_column
 
-    def fit(self, X: Any, y: Any) -> OrdinalCalibrator:
+    def fit(self, X: Any, y: Any) -> ScoreCalibrator:
         X, y = check_X_y(X, y, dtype=float, y_numeric=True)
-        levels = np.unique(y)
-        if len(levels) < 2:
-            raise ValueError("calibration needs answers at two score levels at least")
-        self.levels_ = levels.astype(float)
-        self.classes_ = self.levels_
+        self.levels_ = np.unique(y).astype(float)
         self.n_features_in_ = X.shape[1]
         self.mean_ = X.mean(axis=0)
         scale = X.std(axis=0)
         self.scale_ = np.where(scale > 0, scale, 1.0)
-        Z = (X - self.mean_) / self.scale_
-        coefs, intercepts = [], []
-        for level in self.levels_[:-1]:
-            above = (y > level).astype(int)
-            if above.min() == above.max():  # only possible on a cross-validation fold
-                p = (above.sum() + 0.5) / (len(above) + 1.0)
-                coefs.append(np.zeros(X.shape[1]))
-                intercepts.append(math.log(p / (1 - p)))
-                continue
-            model = LogisticRegression(C=self.C, max_iter=2000)
-            model.fit(Z, above)
-            coefs.append(model.coef_[0])
-            intercepts.append(float(model.intercept_[0]))
-        self.coef_ = np.array(coefs)
-        self.intercept_ = np.array(intercepts)
+        model = RidgeCV(alphas=list(self.alphas)).fit(
+            (X - self.mean_) / self.scale_, y - X[:, self.raw_column]
+        )
+        self.alpha_ = float(model.alpha_)
+        self.coef_ = np.asarray(model.coef_, dtype=float)
+        self.intercept_ = float(model.intercept_)
         return self
 
-    def exceed_proba(self, X: Any) -> np.ndarray:
-        """P(score > level) for each level but the top one; non-increasing along each row."""
-        check_is_fitted(self, ["coef_", "intercept_", "levels_"])
+    def correction(self, X: Any) -> np.ndarray:
+        """How many points the teacher would add to (or take from) the rubric's score."""
+        check_is_fitted(self, ["coef_", "levels_"])
         X = check_array(X, dtype=float)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features; the calibrator was fitted with {self.n_features_in_}"
             )
-        Z = (X - self.mean_) / self.scale_
-        logits = Z @ self.coef_.T + self.intercept_
-        p = 1 / (1 + np.exp(-np.clip(logits, -40, 40)))
-        return np.minimum.accumulate(p, axis=1)
-
-    def expected_score(self, X: Any) -> np.ndarray:
-        p = self.exceed_proba(X)
-        steps = np.diff(self.levels_)
-        return self.levels_[0] + p @ steps
+        return ((X - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
 
     def predict(self, X: Any) -> np.ndarray:
-        expected = self.expected_score(X)
-        nearest = np.abs(expected[:, None] - self.levels_[None, :]).argmin(axis=1)
+        X = check_array(X, dtype=float)
+        estimate = X[:, self.raw_column] + self.correction(X)
+        nearest = np.abs(estimate[:, None] - self.levels_[None, :]).argmin(axis=1)
         return self.levels_[nearest]
 
     # plain data, never pickle
     def to_dict(self) -> dict[str, Any]:
-        check_is_fitted(self, ["coef_", "intercept_", "levels_"])
+        check_is_fitted(self, ["coef_", "levels_"])
         return {
-            "C": self.C,
+            "kind": "ridge-correction",
+            "alphas": list(self.alphas),
+            "alpha": self.alpha_,
+            "raw_column": self.raw_column,
             "levels": self.levels_.tolist(),
             "mean": self.mean_.tolist(),
             "scale": self.scale_.tolist(),
             "coef": self.coef_.tolist(),
-            "intercept": self.intercept_.tolist(),
+            "intercept": self.intercept_,
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> OrdinalCalibrator:
-        est = cls(C=float(data["C"]))
+    def from_dict(cls, data: dict[str, Any]) -> ScoreCalibrator:
+        if data.get("kind") != "ridge-correction":
+            raise ValueError(f"unknown model kind {data.get('kind')!r}")
+        est = cls(alphas=tuple(float(a) for a in data["alphas"]), raw_column=int(data["raw_column"]))
+        est.alpha_ = float(data["alpha"])
         est.levels_ = np.asarray(data["levels"], dtype=float)
-        est.classes_ = est.levels_
         est.mean_ = np.asarray(data["mean"], dtype=float)
         est.scale_ = np.asarray(data["scale"], dtype=float)
-        est.coef_ = np.asarray(data["coef"], dtype=float).reshape(len(est.levels_) - 1, len(est.mean_))
-        est.intercept_ = np.asarray(data["intercept"], dtype=float)
+        est.coef_ = np.asarray(data["coef"], dtype=float)
+        est.intercept_ = float(data["intercept"])
         est.n_features_in_ = len(est.mean_)
-        if len(est.scale_) != len(est.mean_) or len(est.intercept_) != len(est.levels_) - 1:
+        if not (len(est.scale_) == len(est.coef_) == len(est.mean_)) or not len(est.levels_):
             raise ValueError("the model's arrays do not fit together")
+        if not all(np.isfinite(a).all() for a in (est.mean_, est.scale_, est.coef_, est.levels_)):
+            raise ValueError("the model holds numbers that are not finite")
         return est
 
 
@@ -227,7 +222,7 @@ class Calibration:
     rubric_id: str
     rubric_hash: str
     names: list[str]
-    estimator: OrdinalCalibrator
+    estimator: ScoreCalibrator
     n_answers: int
     cv: _CVFigures
 
@@ -295,7 +290,7 @@ def load_calibration(path: str | Path, rubric: Rubric) -> Calibration:
         )
     try:
         saved = CalibrationFile.model_validate(data)
-        estimator = OrdinalCalibrator.from_dict(saved.model)
+        estimator = ScoreCalibrator.from_dict(saved.model)
     except (ValidationError, KeyError, TypeError, ValueError) as exc:
         first = exc.errors()[0] if isinstance(exc, ValidationError) else None
         where = ".".join(str(p) for p in first["loc"]) + ": " + first["msg"] if first else str(exc)
@@ -310,8 +305,9 @@ def load_calibration(path: str | Path, rubric: Rubric) -> Calibration:
     if saved.rubric_hash != rubric.content_hash:
         raise CalibrationError(
             f"{path}: this calibration was made for another version of rubric '{rubric.id}' "
-            f"(version {saved.rubric_hash[:12]}, the rubric now is {rubric.content_hash[:12]}): its concepts, "
-            "links, misconceptions or scoring changed since; run grader calibrate again with the current rubric"
+            f"(version {saved.rubric_hash[:12]}, the rubric now is {rubric.content_hash[:12]}): "
+            "its concepts, links, misconceptions or scoring changed since; "
+            "run grader calibrate again with the current rubric"
         )
     if saved.features != feature_names(rubric) or estimator.n_features_in_ != len(saved.features):
         raise CalibrationError(f"{path}: its features do not match the rubric; run grader calibrate again")
@@ -367,16 +363,11 @@ def cross_validate(
     oof = np.empty(len(y))
     splitter = KFold(n_splits=min(folds, len(y)), shuffle=True, random_state=seed)
     for train, test in splitter.split(X):
-        if len(np.unique(y[train])) < 2:
-            oof[test] = y[train][0]
-            continue
-        oof[test] = OrdinalCalibrator(C=C).fit(X[train], y[train]).predict(X[test])
+        oof[test] = ScoreCalibrator().fit(X[train], y[train]).predict(X[test])
     return oof
 
 
-def calibrate(
-    rubric: Rubric, scored: ScoredSet, feedbacks: Sequence[Feedback], C: float = 1.0
-) -> CalibrationResult:
+def calibrate(rubric: Rubric, scored: ScoredSet, feedbacks: Sequence[Feedback]) -> CalibrationResult:
     """Fit a calibration on all scored answers and measure it by cross-validation."""
     if any(fb.calibrated for fb in feedbacks):
         raise CalibrationError(
@@ -387,10 +378,10 @@ def calibrate(
     names = feature_names(rubric)
     X = feature_matrix(feedbacks, names)
     raw = [fb.score for fb in feedbacks]
-    oof = cross_validate(X, y, C=C)
+    oof = cross_validate(X, y)
     before = Agreement.of(list(y), raw)
     after = Agreement.of(list(y), [float(v) for v in oof])
-    estimator = OrdinalCalibrator(C=C).fit(X, y)
+    estimator = ScoreCalibrator().fit(X, y)
     cv = _CVFigures(
         folds=min(CV_FOLDS, len(y)),
         qwk_before=before.qwk,

@@ -122,7 +122,8 @@ def text_report(data: dict[str, Any]) -> str:
         lines.append(f"  {'point':36}{'agree':>7}{'precision':>11}{'recall':>8}{'n':>5}")
         for p in data["point_labels"]:
             lines.append(
-                f"  {p['point']:36}{pct(p['agreement']):>7}{pct(p['precision']):>11}{pct(p['recall']):>8}{p['n']:>5}"
+                f"  {p['point']:36}{pct(p['agreement']):>7}{pct(p['precision']):>11}"
+                f"{pct(p['recall']):>8}{p['n']:>5}"
             )
 
     if data["disagreements"]:
@@ -155,13 +156,25 @@ def text_report(data: dict[str, Any]) -> str:
 # --- HTML ---------------------------------------------------------------------------
 
 _CSS = """
-body{font:15px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
+body{font:15px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;max-width:60rem;
+  margin:2rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.2rem .6rem;border:1px solid #ddd;text-align:right}
+table{border-collapse:collapse;margin:.5rem 0}
+td,th{padding:.2rem .6rem;border:1px solid #ddd;text-align:right}
 th{background:#f4f4f4}td.l,th.l{text-align:left}.diag{background:#e3f4e3;font-weight:600}.zero{color:#bbb}
-.note{color:#555;font-size:.92rem}.answer{background:#fafafa;border-left:3px solid #bbb;padding:.4rem .7rem;margin:.3rem 0}
+.note{color:#555;font-size:.92rem}
+.answer{background:#fafafa;border-left:3px solid #bbb;padding:.4rem .7rem;margin:.3rem 0}
 .dis{margin:1rem 0}.ev{font-size:.92rem;margin:.1rem 0}.bad{color:#a33}.good{color:#285}
 """
+
+
+def _head(*cells: str) -> str:
+    """A header row; a cell starting with '<' is left-aligned text."""
+    return (
+        "<tr>"
+        + "".join(f"<th class='l'>{c[1:]}</th>" if c.startswith("<") else f"<th>{c}</th>" for c in cells)
+        + "</tr>"
+    )
 
 
 def _e(x: Any) -> str:
@@ -181,9 +194,7 @@ def html_report(data: dict[str, Any]) -> str:
         f"Mean score: teacher {data['mean_teacher']:.2f}, machine {data['mean_machine']:.2f} "
         f"(of {_e(data['max_score'])}).</p>"
     )
-    add(
-        "<table><tr><th class='l'></th><th>QWK</th><th>exact</th><th>adjacent</th><th>Pearson r</th><th>n</th></tr>"
-    )
+    add("<table>" + _head("<", "QWK", "exact", "adjacent", "Pearson r", "n"))
     for name, a in _agreement_rows(data):
         add(
             f"<tr><td class='l'>{_e(name)}</td><td>{dec(a['qwk'])}</td><td>{pct(a['exact'])}</td>"
@@ -192,9 +203,8 @@ def html_report(data: dict[str, Any]) -> str:
     add("</table>")
     add(f"<p class='note'>{_e(MEANING)}</p>")
 
-    add(
-        "<h2>Confusion matrix</h2><p class='note'>Rows: the teacher's score; columns: the machine's.</p><table><tr><th></th>"
-    )
+    add("<h2>Confusion matrix</h2>")
+    add("<p class='note'>Rows: the teacher's score; columns: the machine's.</p><table><tr><th></th>")
     add("".join(f"<th>{_e(lv)}</th>" for lv in data["levels"]) + "</tr>")
     for i, (lv, row) in enumerate(zip(data["levels"], data["confusion"], strict=True)):
         cells = "".join(
@@ -203,9 +213,7 @@ def html_report(data: dict[str, Any]) -> str:
         )
         add(f"<tr><th>{_e(lv)}</th>{cells}</tr>")
     add("</table>")
-    add(
-        "<table><tr><th>score level</th><th>teacher n</th><th>machine n</th><th>precision</th><th>recall</th></tr>"
-    )
+    add("<table>" + _head("score level", "teacher n", "machine n", "precision", "recall"))
     for p in data["per_level"]:
         add(
             f"<tr><td>{_e(p['level'])}</td><td>{p['teacher_n']}</td><td>{p['machine_n']}</td>"
@@ -221,21 +229,18 @@ def html_report(data: dict[str, Any]) -> str:
             f"(&ge; {data['high_from']:.3g}, {pts[0]['high_n']} answers) and low "
             f"(&le; {data['low_to']:.3g}, {pts[0]['low_n']} answers).</p>"
         )
-        add(
-            "<table><tr><th class='l'>point</th><th class='l'>kind</th><th class='l'>what it is</th><th>high</th><th>low</th></tr>"
-        )
+        add("<table>" + _head("<point", "<kind", "<what it is", "high", "low"))
         for p in pts:
             add(
                 f"<tr><td class='l'><code>{_e(p['point'])}</code></td><td class='l'>{_e(p['kind'])}</td>"
-                f"<td class='l'>{_e(p['label'])}</td><td>{pct(p['high_rate'])}</td><td>{pct(p['low_rate'])}</td></tr>"
+                f"<td class='l'>{_e(p['label'])}</td>"
+                f"<td>{pct(p['high_rate'])}</td><td>{pct(p['low_rate'])}</td></tr>"
             )
         add(f"</table><p class='note'>{_e(POINTS_HELP)}</p>")
 
     if data["point_labels"]:
         add("<h2>Rubric points you labelled</h2>")
-        add(
-            "<table><tr><th class='l'>point</th><th>agreement</th><th>precision</th><th>recall</th><th>n</th></tr>"
-        )
+        add("<table>" + _head("<point", "agreement", "precision", "recall", "n"))
         for p in data["point_labels"]:
             add(
                 f"<tr><td class='l'><code>{_e(p['point'])}</code></td><td>{pct(p['agreement'])}</td>"
@@ -245,15 +250,13 @@ def html_report(data: dict[str, Any]) -> str:
 
     if data["disagreements"]:
         add("<h2>Largest disagreements</h2>")
-        add(
-            "<p class='note'>Each with the machine's evidence, so you can see which phrase or rule misfired.</p>"
-        )
+        add("<p class='note'>Each with the machine's evidence: which phrase or rule misfired.</p>")
         for d in data["disagreements"]:
             second = f", second teacher {_e(d['second'])}" if d["second"] is not None else ""
             cls = "bad" if d["difference"] > 0 else "good"
             add(
-                f"<div class='dis'><b>{_e(d['id'])}</b> (line {d['line']}): teacher {_e(d['teacher'])}{second}, "
-                f"machine <span class='{cls}'>{_e(d['machine'])}</span>"
+                f"<div class='dis'><b>{_e(d['id'])}</b> (line {d['line']}): "
+                f"teacher {_e(d['teacher'])}{second}, machine <span class='{cls}'>{_e(d['machine'])}</span>"
             )
             add(f"<div class='answer'>{_e(d['answer'])}</div>")
             for ev in _evidence_lines(d):

@@ -31,19 +31,22 @@ from .nlp import normalize
 from .rubric import Rubric
 
 MAX_N = 4
-AFFINITY_BONUS = 0.25  # shares a content word with the concept's label, phrases or hint
+AFFINITY_WEIGHT = 0.6  # for the share of its words found in the concept's label, phrases or hint
+MIN_WORDS = 2  # a single word is rarely a safe rubric phrase
+MIN_LIFT = 0.15  # of the maximum score: how much more the teacher gave where the wording appears
 
 
 @dataclass
 class PhraseSuggestion:
     concept: str
     phrase: str
-    gap_count: int  # high-scored answers without credit for the concept that use the phrase
-    gap_n: int  # high-scored answers without credit for the concept
-    low_count: int  # low-scored answers that use the phrase
+    count: int  # answers that use the phrase
+    uncredited: int  # of those, answers where the concept was not credited
+    lift: float  # how many points more the teacher gave than the machine, there, beyond the usual gap
+    low_count: int  # answers the teacher scored low that use the phrase
     low_n: int
-    score: float
     examples: list[tuple[str, str]] = field(default_factory=list)  # (answer id, sentence)
+    also: list[str] = field(default_factory=list)  # other concepts it may belong to, as likely
 
 
 @dataclass
@@ -80,10 +83,11 @@ class Suggestions:
                 {
                     "concept": s.concept,
                     "phrase": s.phrase,
-                    "high_uncredited_with_phrase": s.gap_count,
-                    "high_uncredited": s.gap_n,
-                    "low_with_phrase": s.low_count,
-                    "low": s.low_n,
+                    "answers": s.count,
+                    "uncredited": s.uncredited,
+                    "lift": round(s.lift, 3),
+                    "low_scored": s.low_count,
+                    "could_also_be": s.also,
                     "examples": [{"id": i, "sentence": t} for i, t in s.examples],
                 }
                 for s in self.phrases
@@ -195,60 +199,65 @@ def suggest(
 
     high = [i for i, a in enumerate(answers) if a.score >= high_from]
     low = [i for i, a in enumerate(answers) if a.score <= low_to]
-    low_df: Counter[tuple[str, ...]] = Counter(k for i in low for k in grams[i])
+    low_set = set(low)
+    residual = [a.score - fb.score for a, fb in zip(answers, feedbacks, strict=True)]
+    usual = sum(residual) / len(residual) if residual else 0.0
+    min_lift = MIN_LIFT * max_score
+
+    where: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, g in enumerate(grams):
+        for key in g:
+            where[key].append(i)
 
     affinity = {
         c.id: _vocabulary([c.label, c.name or "", c.hint or "", *c.phrases], nlp, stop)
         for c in rubric.concepts
     }
-
     best: dict[tuple[str, ...], PhraseSuggestion] = {}
-    for c in rubric.concepts:
-        gap = [i for i in high if feedbacks[i].concept(c.id).status == "missing"]
-        if not gap:
+    for key, idx in where.items():
+        if len(idx) < min_count or len(key) < MIN_WORDS:
             continue
-        df: Counter[tuple[str, ...]] = Counter(k for i in gap for k in grams[i])
-        for key, count in df.items():
-            if count < min_count:
+        lift = sum(residual[i] for i in idx) / len(idx) - usual
+        if lift < min_lift:
+            continue
+        # the concept it most likely stands for: uncredited where the phrase is, and near in words
+        fits = []
+        for c in rubric.concepts:
+            missing = [i for i in idx if feedbacks[i].concept(c.id).status == "missing"]
+            frac = len(missing) / len(idx)
+            if frac < 0.5 or len(missing) < min_count:
                 continue
-            gap_rate = count / len(gap)
-            low_rate = low_df[key] / len(low) if low else 0.0
-            if gap_rate <= 2 * low_rate:
-                continue
-            score = gap_rate - low_rate
-            if set(key) & affinity[c.id]:
-                score += AFFINITY_BONUS
-            if key in best and best[key].score >= score:
-                continue
-            where = [i for i in gap if key in grams[i]]
-            surfaces = Counter(grams[i][key].surface for i in where)
-            best[key] = PhraseSuggestion(
-                concept=c.id,
-                phrase=surfaces.most_common(1)[0][0],
-                gap_count=count,
-                gap_n=len(gap),
-                low_count=low_df[key],
-                low_n=len(low),
-                score=score,
-                examples=[(answers[i].id, _short(grams[i][key].sentence)) for i in where[:examples]],
-            )
+            content = {w for w in key if w not in stop}
+            near = len(content & affinity[c.id]) / len(content) if content else 0.0
+            fits.append((frac + AFFINITY_WEIGHT * near, c.id, missing))
+        if not fits:
+            continue
+        fits.sort(key=lambda f: -f[0])
+        top, cid, missing = fits[0]
+        surfaces = Counter(grams[i][key].surface for i in idx)
+        best[key] = PhraseSuggestion(
+            concept=cid,
+            phrase=surfaces.most_common(1)[0][0],
+            count=len(idx),
+            uncredited=len(missing),
+            lift=lift,
+            low_count=sum(1 for i in idx if i in low_set),
+            low_n=len(low),
+            examples=[(answers[i].id, _short(grams[i][key].sentence)) for i in missing[:examples]],
+            also=[f[1] for f in fits[1:] if f[0] >= top - 0.1],
+        )
 
     phrases: list[PhraseSuggestion] = []
+    ranked = sorted(best.values(), key=lambda s: (-s.lift * s.uncredited, -len(s.phrase.split()), s.phrase))
+    kept: list[PhraseSuggestion] = []
+    for sug in ranked:
+        # a phrase inside another with as much support adds nothing (and the other way round)
+        if any(_inside(sug.phrase, k.phrase) and k.count >= sug.count for k in kept):
+            continue
+        kept = [k for k in kept if not (_inside(k.phrase, sug.phrase) and sug.count >= k.count)]
+        kept.append(sug)
     for c in rubric.concepts:
-        mine = sorted(
-            (s for s in best.values() if s.concept == c.id),
-            key=lambda s: (-s.score, -s.gap_count, -len(s.phrase.split()), s.phrase),
-        )
-        kept: list[PhraseSuggestion] = []
-        for s in mine:
-            # a shorter phrase inside a kept one with as much support adds nothing
-            if any(_inside(s.phrase, k.phrase) and k.gap_count >= s.gap_count for k in kept):
-                continue
-            kept = [k for k in kept if not (_inside(k.phrase, s.phrase) and s.gap_count >= k.gap_count)]
-            kept.append(s)
-            if len(kept) >= per_concept:
-                break
-        phrases.extend(kept)
+        phrases.extend([k for k in kept if k.concept == c.id][:per_concept])
 
     loose = _loose_rules(rubric, answers, feedbacks, high, low, min_count, examples)
     return Suggestions(rubric, len(answers), high_from, low_to, len(high), len(low), phrases, loose)
@@ -326,7 +335,8 @@ def to_yaml(s: Suggestions) -> str:
     """Ready-to-paste YAML: new phrases under each concept, loose rules as comments."""
     lines = [
         f"# grader rubric suggest: {s.rubric.id}, {s.n} scored answers",
-        f"# high: teacher score >= {s.high_from:.3g} ({s.high_n} answers); low: <= {s.low_to:.3g} ({s.low_n} answers)",
+        f"# high: teacher score >= {s.high_from:.3g} ({s.high_n} answers); "
+        f"low: <= {s.low_to:.3g} ({s.low_n} answers)",
         "# These are proposals: keep the phrases that really state the concept, add them to",
         "# that concept's phrases in the rubric, then run: grader rubric check RUBRIC",
     ]
@@ -342,9 +352,11 @@ def to_yaml(s: Suggestions) -> str:
             lines.append("    phrases:")
             for p in by_concept[c.id]:
                 lines.append(
-                    f"      # in {p.gap_count} of {p.gap_n} high-scored answers where {c.id} was not credited; "
-                    f"{p.low_count} of {p.low_n} low-scored"
+                    f"      # in {p.count} answers ({p.low_count} scored low), {c.id} not credited in "
+                    f"{p.uncredited}; you gave {p.lift:+.1f} points more than the machine there"
                 )
+                if p.also:
+                    lines.append(f"      # (as likely to belong to: {', '.join(p.also)})")
                 for aid, sent in p.examples:
                     lines.append(f'      #   {_comment(aid)}: "{_comment(sent)}"')
                 lines.append(f"      - {_yaml_str(p.phrase)}")

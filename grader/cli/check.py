@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..calibration import load_calibration
 from ..catalog import resolve
 from ..checker import Checker, prepare
 from ..render import report
@@ -22,14 +23,21 @@ from .common import model_option, read_answer, rubrics_dir_option, use_color
     help="text: a readable report; json: one Feedback object per line.",
 )
 @click.option("--color/--no-color", default=None, help="Colour the report (default: when a terminal).")
+@click.option(
+    "--calibration",
+    "calibration_path",
+    type=click.Path(dir_okay=False),
+    help="Score the way a teacher does, with a file from grader calibrate.",
+)
 @model_option
 @rubrics_dir_option
-def check(rubric, answers, fmt, color, model, rubrics_dir):  # type: ignore[no-untyped-def]
+def check(rubric, answers, fmt, color, calibration_path, model, rubrics_dir):  # type: ignore[no-untyped-def]
     """Check ANSWERS (text files, or - for stdin; default stdin) against RUBRIC.
 
     RUBRIC is a rubric .yaml file or a rubric id from the rubrics folder.
     """
     rub = resolve(rubric, rubrics_dir)
+    calibration = load_calibration(calibration_path, rub) if calibration_path else None
     # read and size-check every answer before the slow part, so a bad file fails fast
     named = [read_answer(a) for a in (answers or ("-",))]
     for name, text in named:
@@ -37,7 +45,7 @@ def check(rubric, answers, fmt, color, model, rubrics_dir):  # type: ignore[no-u
             prepare(text)
         except Exception as exc:
             raise type(exc)(f"{name}: {exc}") from None
-    checker = Checker(rub, model=model)
+    checker = Checker(rub, model=model, calibration=calibration)
     colour = use_color() if color is None else color
     for i, ((name, _), fb) in enumerate(zip(named, checker.check_many(t for _, t in named), strict=True)):
         if fmt == "json":

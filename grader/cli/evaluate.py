@@ -173,7 +173,8 @@ def calibrate(
     else:
         click.echo(f"Calibration for {rub.id} from {b.n} scored answers, written to {output}")
         click.echo(
-            f"Cross-validated ({result.calibration.cv.folds} folds): each answer scored by a model fitted without it."
+            f"Cross-validated ({result.calibration.cv.folds} folds): "
+            "each answer scored by a model fitted without it."
         )
         click.echo(f"{'':28}{'QWK':>6}{'exact':>8}{'adjacent':>10}")
         click.echo(f"{'rubric scores (before)':28}{dec(b.qwk):>6}{pct(b.exact):>8}{pct(b.adjacent):>10}")
