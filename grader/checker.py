@@ -13,9 +13,9 @@ from spacy.tokens import Doc
 from . import explain
 from .errors import AnswerError
 from .feedback import ConceptResult, Evidence, Feedback, LinkResult, MisconceptionResult
-from .links import arrow_between, pronoun_relation, relate, sentence_opener
+from .links import Relation, arrow_between, pronoun_relation, relate, sentence_opener
 from .matching import CompiledRubric, Hit
-from .negation import NEG_WORDS, polarity
+from .negation import NEG_WORDS, frame, polarity
 from .nlp import Normalized, load_pipeline, normalize, pipeline_name
 from .rubric import Rubric
 from .scoring import score
@@ -66,6 +66,7 @@ class _Mention:
     sent: int  # index of the sentence's first token
     negated: bool
     cue: str | None
+    frame: str | None  # "contrast" ("unlike X"), "hypothetical" ("would"): not a claim
     credited: bool = True
     note: str | None = None
 
@@ -154,7 +155,8 @@ class _Analysis:
             and bool(NEGATION_WORDS & set(hit.rule.lower().replace("n't", " not").split()))
         )
         negated = pol.negated and not cue_inside
-        return _Mention(hit, root.sent.start, negated, pol.cue.text if pol.cue is not None else None)
+        cue = pol.cue.text if pol.cue is not None else None
+        return _Mention(hit, root.sent.start, negated, cue, frame(root))
 
     # --- evidence -----------------------------------------------------------------
 
@@ -175,19 +177,21 @@ class _Analysis:
         found: dict[str, list[Evidence]] = {}
         self.misconception_sents: set[int] = set()
         for m in self.mentions:
-            if m.hit.kind == "misconception" and not m.negated:
+            if m.hit.kind == "misconception" and not m.negated and m.frame is None:
                 found.setdefault(m.hit.owner, []).append(self.hit_evidence(m.hit))
                 self.misconception_sents.add(m.sent)
         terms: dict[str, list[_Mention]] = {}
         for m in self.mentions:
-            if m.hit.kind == "term":
+            if m.hit.kind == "term" and m.frame is None:
                 terms.setdefault(m.hit.owner, []).append(m)
         for mid, i, verbs, negated_claim in self._claims:
             for s in terms.get(f"{mid}#{i}:s", []):
                 for o in terms.get(f"{mid}#{i}:o", []):
-                    if s.sent != o.sent or _overlap(s.hit, o.hit):
+                    if s.sent != o.sent or s.hit.overlaps(o.hit):
                         continue
-                    rel = relate(s.hit.root(self.doc), o.hit.root(self.doc), self._extra_verbs)
+                    if arrow_between(self.doc, *sorted((s.hit.end, o.hit.start))) is not None:
+                        continue  # "ACh released -> ... sodium": steps of a chain, not one claim
+                    rel = self._best_relation(s.hit, o.hit, clause_only=True)
                     if rel is None:
                         continue
                     relating = [t for t in rel.path if not verbs or t.lemma_.lower() in verbs]
@@ -232,6 +236,8 @@ class _Analysis:
             for m in mine:
                 if m.negated:
                     m.credited, m.note = False, f'in a negative ("{m.cue}")'
+                elif m.frame == "contrast":
+                    m.credited, m.note = False, 'as a contrast ("unlike ...")'
                 elif m.sent in self.misconception_sents:
                     m.credited, m.note = False, "in a sentence that states a misconception"
                 else:
@@ -260,7 +266,7 @@ class _Analysis:
             reversed_seen = False
             for a in self.credited.get(link.from_, []):
                 for b in self.credited.get(link.to, []):
-                    if _overlap(a.hit, b.hit):
+                    if a.hit.overlaps(b.hit):
                         continue
                     direction, ev = self._relation(a, b, next_sent)
                     if direction is None:
@@ -299,7 +305,7 @@ class _Analysis:
             forward = (arrow.text == "->") == (first is a)
             return (1 if forward else -1), [*ends, self.evidence(arrow.i, arrow.i + 1, "arrow")]
         if a.sent == b.sent:
-            rel = relate(a.hit.root(doc), b.hit.root(doc), self._extra_verbs)
+            rel = self._best_relation(a.hit, b.hit)
             if rel is None:
                 return None, []
             cue = [self.evidence(rel.cue.i, rel.cue.i + 1, rel.rule)] if rel.cue is not None else []
@@ -323,6 +329,20 @@ class _Analysis:
                     cue = tok
                 return sign * direction, [*ends, self.evidence(cue.i, cue.i + 1, rule)]
         return None, []
+
+    def _best_relation(self, a: Hit, b: Hit, clause_only: bool = False) -> Relation | None:
+        """The relation between two mentions through any of their anchors: forward first."""
+        found = None
+        own = frozenset(i for start, end in (*a.token_spans(), *b.token_spans()) for i in range(start, end))
+        for x in a.anchors(self.doc):
+            for y in b.anchors(self.doc):
+                rel = relate(x, y, self._extra_verbs, own)
+                if rel is None or (clause_only and rel.clausal):
+                    continue
+                if rel.direction >= 0:
+                    return rel
+                found = found or rel
+        return found
 
     def _concept_between(self, lo: int, hi: int, ends: set[str]) -> bool:
         """Another concept stands between a mention and an arrow: the arrow is not theirs."""
@@ -358,7 +378,3 @@ class _Analysis:
             misconceptions=misconceptions,
             feedback=explain.sentences(self.rubric, concepts, links, misconceptions, empty),
         )
-
-
-def _overlap(x: Hit, y: Hit) -> bool:
-    return x.start < y.end and y.start < x.end

@@ -42,6 +42,7 @@ MARKS = CAUSE_MARKS | EFFECT_MARKS
 CAUSE_PREPS = {"by", "from", "because", "due", "through", "via", "thanks", "with"}
 CONTRAST_WORDS = {"unlike", "instead", "rather", "except", "besides", "despite", "whereas"}
 SUBJ = {"nsubj", "csubj", "expl"}
+CLAUSE_EDGES = {"advcl", "relcl", "acl", "ccomp", "conj", "parataxis"}
 OPENERS = {
     "so", "therefore", "thus", "hence", "consequently", "then", "this", "that", "these",
     "it", "they", "which", "because", "result", "due",
@@ -55,10 +56,17 @@ class Relation:
     cue: Token | None
     rule: str
     path: tuple[Token, ...]  # the words between the two mentions' heads, meeting point included
+    clausal: bool = False  # the path passes from one clause into another
 
 
-def relate(a: Token, b: Token, extra_verbs: frozenset[str] = frozenset()) -> Relation | None:
-    """How the mention headed by `a` is related to the one headed by `b`, or None."""
+def relate(
+    a: Token, b: Token, extra_verbs: frozenset[str] = frozenset(), own: frozenset[int] = frozenset()
+) -> Relation | None:
+    """How the mention headed by `a` is related to the one headed by `b`, or None.
+
+    `own` holds the token indices of the two mentions: their own words ("open" in
+    "channels open") never count as the word that relates them to each other.
+    """
     if a.i == b.i or a.sent.start != b.sent.start:
         return None
     anc_a = [a, *a.ancestors]
@@ -95,7 +103,7 @@ def relate(a: Token, b: Token, extra_verbs: frozenset[str] = frozenset()) -> Rel
         role_b = "shared"
     if "break" in (role_a, role_b):
         return None
-    cue, cue_kind = _cue(path_a[1:] + path_b[1:] + [lca], {a.i, b.i}, extra_verbs, (role_a, role_b))
+    cue, cue_kind = _cue(path_a[1:] + path_b[1:] + [lca], {a.i, b.i} | own, extra_verbs, (role_a, role_b))
     counterfactual = _counterfactual_side(path_a, path_b)
     if cue is None and counterfactual is None:
         return None
@@ -123,7 +131,12 @@ def relate(a: Token, b: Token, extra_verbs: frozenset[str] = frozenset()) -> Rel
     else:
         direction = _verb_direction(verb, role_a, role_b)
     rule = f"{cue_kind}: {cue.text}" if cue is not None else "counterfactual: without"
-    return Relation(direction, cue, rule, (*path_a, lca, *reversed(path_b)))
+    clausal = any(
+        t.dep_ in CLAUSE_EDGES and t.pos_ in {"VERB", "AUX"}
+        for t in (*path_a[1:], *path_b[1:], top_a, top_b)
+        if t
+    )
+    return Relation(direction, cue, rule, (*path_a, lca, *reversed(path_b)), clausal)
 
 
 def _is_contrast(t: Token) -> bool:
@@ -169,6 +182,10 @@ def _role(top: Token | None, lca: Token) -> str | None:
             return "effect" if top.i > lca.i else "cause"
         if marks & {"because", "since"}:
             return "cause"
+        if top.i > lca.i and any(
+            c.dep_ in {"nsubj", "nsubjpass"} and c.lower_ in {"that", "this", "which"} for c in top.children
+        ):
+            return "effect"  # "..., and that makes the vesicles fuse"
         if top.pos_ in {"VERB", "AUX"} and not any(
             c.dep_ in {"nsubj", "nsubjpass", "expl"} for c in top.children
         ):
@@ -285,9 +302,13 @@ def arrow_between(doc: Doc, a_end: int, b_start: int) -> Token | None:
     """A student's arrow between two mentions ('ATP -> pump')."""
     lo, hi = (a_end, b_start) if a_end <= b_start else (b_start, a_end)
     arrow = None
+    line_break = False
     for t in doc[lo:hi]:
         if t.text in {"->", "<-"}:
             arrow = arrow or t
-        elif t.text in {".", "!", "?"} or "\n" in t.text:
+            line_break = False  # a line that starts with an arrow continues the one before
+        elif t.text in {".", "!", "?"} or line_break:
             return None  # the arrow must join them within one line of the answer
-    return arrow
+        elif "\n" in t.text_with_ws:
+            line_break = True
+    return None if line_break else arrow

@@ -44,12 +44,29 @@ class Hit:
     start: int  # token index
     end: int  # token index, exclusive
     corrected: tuple[str, ...] = ()
+    # token spans of the parts of an "A ... B" phrase; empty for a contiguous match
+    parts: tuple[tuple[int, int], ...] = ()
 
     def span(self, doc: Doc) -> Span:
         return doc[self.start : self.end]
 
     def root(self, doc: Doc) -> Token:
         return doc[self.start : self.end].root
+
+    def anchors(self, doc: Doc) -> list[Token]:
+        """Tokens that stand for the mention in the parse: the span's root, then each part's."""
+        out = [self.root(doc)]
+        for start, end in self.parts:
+            r = doc[start:end].root
+            if all(r.i != t.i for t in out):
+                out.append(r)
+        return out
+
+    def token_spans(self) -> tuple[tuple[int, int], ...]:
+        return self.parts or ((self.start, self.end),)
+
+    def overlaps(self, other: Hit) -> bool:
+        return any(a < d and c < b for a, b in self.token_spans() for c, d in other.token_spans())
 
 
 @dataclass
@@ -140,7 +157,7 @@ def skip_token(tok: Token) -> bool:
         return True
     if tok.lower_ in SKIP_DET:
         return True
-    return tok.dep_ == "poss" and tok.pos_ == "PRON"
+    return tok.tag_ == "PRP$"  # its, their: the tagger says so with or without a parse
 
 
 def base_keys(tok: Token) -> tuple[str, ...]:
@@ -170,45 +187,53 @@ class CompiledRubric:
         self.root = _Node()
         self.matcher = Matcher(nlp.vocab, validate=True)
         self._pattern_rules: dict[str, tuple[str, str, str]] = {}
-        targets: set[str] = set()
+        phrases: list[tuple[str, str, str]] = []  # (kind, owner, phrase)
         for c in rubric.concepts:
-            self._add_phrases(nlp, "concept", c.id, c.phrases, targets)
+            phrases += [("concept", c.id, p) for p in c.phrases]
             self._add_patterns("concept", c.id, c.patterns, f"concepts '{c.id}'")
         for m in rubric.misconceptions:
-            self._add_phrases(nlp, "misconception", m.id, m.phrases, targets)
+            phrases += [("misconception", m.id, p) for p in m.phrases]
             self._add_patterns("misconception", m.id, m.patterns, f"misconceptions '{m.id}'")
             for i, claim in enumerate(m.claims):
-                self._add_phrases(nlp, "term", f"{m.id}#{i}:s", claim.subject, targets)
-                self._add_phrases(nlp, "term", f"{m.id}#{i}:o", claim.object, targets)
+                phrases += [("term", f"{m.id}#{i}:s", p) for p in claim.subject]
+                phrases += [("term", f"{m.id}#{i}:o", p) for p in claim.object]
+        # every phrase part is tagged and lemmatized in one batch; the parser is not needed
+        parts = sorted({part.strip() for _, _, p in phrases for part in p.split(GAP) if part.strip()})
+        disable = [name for name in ("parser", "senter") if name in nlp.pipe_names]
+        keys_of = {
+            part: [base_keys(t) for t in doc if not skip_token(t)]
+            for part, doc in zip(
+                parts, nlp.pipe((normalize(p).text for p in parts), disable=disable), strict=True
+            )
+        }
+        targets: set[str] = set()
+        for kind, owner, phrase in phrases:
+            self._add_phrase(kind, owner, phrase, keys_of, targets)
         self.spelling = Spelling(targets, known_words)
 
     # --- compiling ----------------------------------------------------------------
 
-    def _add_phrases(
-        self, nlp: Language, kind: str, owner: str, phrases: list[str], targets: set[str]
+    def _add_phrase(
+        self,
+        kind: str,
+        owner: str,
+        phrase: str,
+        keys_of: dict[str, list[tuple[str, ...]]],
+        targets: set[str],
     ) -> None:
-        for phrase in phrases:
-            parts = [p.strip() for p in phrase.split(GAP)]
-            part_keys: list[list[tuple[str, ...]]] = []
-            for part in parts:
-                if not part:
-                    continue
-                doc = nlp(normalize(part).text)
-                keys = [base_keys(t) for t in doc if not skip_token(t)]
-                if keys:
-                    part_keys.append(keys)
-            if not part_keys:
-                continue  # a phrase of only skipped words ("the") can never match
-            for keys in part_keys:
-                for alts in keys:
-                    targets.update(alts)
-            # every combination of lemma/lower alternatives of the first part goes into the trie
-            rest = tuple(tuple(alts[0] for alts in k) for k in part_keys[1:])
-            for seq in _combinations(part_keys[0]):
-                node = self.root
-                for key in seq:
-                    node = node.children.setdefault(key, _Node())
-                node.ends.append((kind, owner, phrase, rest))
+        part_keys = [keys_of[p.strip()] for p in phrase.split(GAP) if p.strip() and keys_of[p.strip()]]
+        if not part_keys:
+            return  # a phrase of only skipped words ("the") can never match
+        for keys in part_keys:
+            for alts in keys:
+                targets.update(alts)
+        # every combination of lemma/lower alternatives of the first part goes into the trie
+        rest = tuple(tuple(alts[0] for alts in k) for k in part_keys[1:])
+        for seq in _combinations(part_keys[0]):
+            node = self.root
+            for key in seq:
+                node = node.children.setdefault(key, _Node())
+            node.ends.append((kind, owner, phrase, rest))
 
     def _add_patterns(self, kind: str, owner: str, patterns: list, where: str) -> None:
         for i, pattern in enumerate(patterns):
@@ -258,15 +283,21 @@ class CompiledRubric:
                 node, j = frontier.pop()
                 if node.ends and j > i:
                     for kind, owner, phrase, rest in node.ends:
-                        end = self._match_rest(keyed, j, rest, keyed.sent_of[i])
-                        if end is None:
+                        spans = self._match_rest(keyed, j, rest, keyed.sent_of[i])
+                        if spans is None:
                             continue
-                        toks = keyed.tokens[i:end]
+                        spans = [(i, j), *spans]
+                        toks = [t for a, b in spans for t in keyed.tokens[a:b]]
                         fixed = tuple(
                             f"{doc[t].text}->{keyed.corrected[t]}" for t in toks if t in keyed.corrected
                         )
+                        parts = (
+                            tuple((keyed.tokens[a], keyed.tokens[b - 1] + 1) for a, b in spans)
+                            if len(spans) > 1
+                            else ()
+                        )
                         rule = f"phrase: {phrase}"
-                        hits.append(Hit(kind, owner, rule, toks[0], keyed.tokens[end - 1] + 1, fixed))
+                        hits.append(Hit(kind, owner, rule, toks[0], toks[-1] + 1, fixed, parts))
                 if j < n and keyed.sent_of[j] == keyed.sent_of[i]:
                     for key in keyed.keys[j]:
                         child = node.children.get(key)
@@ -278,9 +309,12 @@ class CompiledRubric:
             hits.append(Hit(kind, owner, rule, start, end))
         return _dedupe(hits)
 
-    def _match_rest(self, keyed: Keyed, j: int, rest: tuple[tuple[str, ...], ...], sent: int) -> int | None:
-        """Match the parts after each '...' within MAX_GAP keys; return the end position."""
+    def _match_rest(
+        self, keyed: Keyed, j: int, rest: tuple[tuple[str, ...], ...], sent: int
+    ) -> list[tuple[int, int]] | None:
+        """Match the parts after each '...' within MAX_GAP keys; return their key spans."""
         pos = j
+        spans = []
         for part in rest:
             found = None
             for start in range(pos, min(pos + MAX_GAP + 1, len(keyed.keys))):
@@ -288,11 +322,12 @@ class CompiledRubric:
                     break  # a gap never crosses a sentence or a student's arrow
                 if _seq_at(keyed, start, part, sent):
                     found = start + len(part)
+                    spans.append((start, found))
                     break
             if found is None:
                 return None
             pos = found
-        return pos
+        return spans
 
 
 def _seq_at(keyed: Keyed, start: int, seq: tuple[str, ...], sent: int) -> bool:
@@ -309,12 +344,19 @@ def _combinations(keys: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
 
 
 def _dedupe(hits: list[Hit]) -> list[Hit]:
-    """Per owner, keep the longest of overlapping hits (a phrase inside a longer one)."""
-    hits.sort(key=lambda h: (h.owner, h.start, -(h.end - h.start)))
-    kept: list[Hit] = []
+    """Per owner, keep the best of overlapping hits: the longest contiguous phrase (a phrase
+    inside a longer one loses), and of "A ... B" phrases the tightest (so "water ... enter"
+    starts at the "water" nearest to "enter", not at an earlier one)."""
+    by_owner: dict[str, list[Hit]] = {}
     for h in hits:
-        if kept and kept[-1].owner == h.owner and h.start < kept[-1].end:
-            continue
-        kept.append(h)
+        by_owner.setdefault(h.owner, []).append(h)
+    kept: list[Hit] = []
+    for group in by_owner.values():
+        group.sort(key=lambda h: (bool(h.parts), (h.end - h.start) * (1 if h.parts else -1), h.start))
+        chosen: list[Hit] = []
+        for h in group:
+            if not any(h.start < c.end and c.start < h.end for c in chosen):
+                chosen.append(h)
+        kept += chosen
     kept.sort(key=lambda h: (h.start, h.end))
     return kept

@@ -24,6 +24,7 @@ STOP_VERBS = {
     "stop", "fail", "die", "cease", "break", "collapse", "quit", "halt", "end", "disappear",
     "shut", "run", "lose", "go", "fade", "vanish",
 }  # fmt: skip
+PREVENT_VERBS = {"keep", "prevent", "stop", "block", "protect", "inhibit", "save"}
 CONDITION_MARKS = {"if", "unless", "once", "when", "without"}
 
 
@@ -51,6 +52,19 @@ def polarity(tok: Token) -> Polarity:
                 if _is_counterfactual_clause(prep.head):
                     return Polarity(False, prep, counterfactual=True)
                 return Polarity(True, prep)
+        if (
+            cur.lower_ == "from"
+            and cur.dep_ == "prep"
+            and cur.head.lemma_.lower() in PREVENT_VERBS
+            and any(c.dep_ in {"pcomp", "pobj"} for c in cur.children)
+        ):
+            return Polarity(True, cur.head)
+        if (
+            cur.dep_ == "dobj"
+            and cur.head.lemma_.lower() in {"prevent", "block", "stop", "inhibit"}
+            and cur.i != tok.i
+        ):
+            return Polarity(True, cur.head)
         if cur.lower_ in {"of", "than"} and cur.dep_ in {"prep", "cc"}:
             alt = next((t for t in (cur.head, *cur.children) if t.lower_ in {"instead", "rather"}), None)
             if alt is not None:
@@ -116,3 +130,24 @@ def _counterfactual_frame(tok: Token) -> bool:
     ):
         return _is_counterfactual_clause(clause.head)
     return False
+
+
+CONTRAST_HEADS = {"unlike", "opposed", "compared", "versus", "vs"}
+HYPOTHETICAL_AUX = {"would", "could", "might"}
+
+
+def frame(tok: Token) -> str | None:
+    """'contrast' inside "unlike X ..." / "as opposed to X", 'hypothetical' in a clause
+    with would/could/might: the words there are not the student's own claim."""
+    for anc in (tok, *tok.ancestors):
+        if anc.lower_ in CONTRAST_HEADS and anc.dep_ in {"prep", "advcl", "mark", "cc", "advmod"}:
+            return "contrast"
+    clause = tok
+    while clause.dep_ not in CLAUSE_DEPS and clause.head.i != clause.i:
+        clause = clause.head
+    verbs = [clause]
+    if clause.dep_ == "conj" and not any(c.dep_ in {"nsubj", "nsubjpass"} for c in clause.children):
+        verbs.append(clause.head)  # "would take in water and burst": the aux is shared
+    if any(c.dep_ == "aux" and c.lower_ in HYPOTHETICAL_AUX for v in verbs for c in v.children):
+        return "hypothetical"
+    return None

@@ -8,9 +8,11 @@ import click
 
 from .. import __version__
 from ..errors import EXIT_INTERRUPTED, GraderError
+from .batch import batch
 from .check import check
 from .evaluate import calibrate, evaluate, suggest
 from .rubric_cmd import rubric
+from .serve import serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,7 +26,9 @@ def cli() -> None:
 
 
 cli.add_command(check)
+cli.add_command(batch)
 cli.add_command(rubric)
+cli.add_command(serve)
 cli.add_command(evaluate)
 cli.add_command(calibrate)
 rubric.add_command(suggest)

@@ -9,13 +9,17 @@ and never logged.
 
 from __future__ import annotations
 
+import json
+import re
 import threading
 import time
 from collections.abc import Mapping
 from importlib.resources import files
 
 import anyio.to_thread
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
@@ -32,6 +36,9 @@ from ..rubric import Rubric
 from .limits import MAX_BODY_BYTES, BodySizeLimit, SecurityHeaders
 
 STATIC = files("grader.web") / "static"
+# JSON can carry half of a UTF-16 surrogate pair ("\ud800"); it is no character and
+# cannot be encoded, so such an answer is refused rather than crashing the check
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class RubricInfo(BaseModel):
@@ -123,12 +130,19 @@ def create_app(
     async def check(req: CheckRequest) -> Response:
         checker = checkers.get(req.rubric)
         if checker is None:
-            shown = req.rubric if len(req.rubric) <= 80 else req.rubric[:80] + "..."
+            shown = LONE_SURROGATE.sub("?", req.rubric[:80]) + ("..." if len(req.rubric) > 80 else "")
             raise HTTPException(
                 404, f"unknown rubric '{shown}'; GET /api/rubrics lists the ids: {', '.join(checkers)}"
             )
         if len(req.answer) > MAX_ANSWER_CHARS:
             raise HTTPException(413, _too_long(len(req.answer)))
+        bad = LONE_SURROGATE.search(req.answer)
+        if bad is not None:
+            raise HTTPException(
+                422,
+                f"the answer has a broken character at position {bad.start()} (half of a surrogate pair); "
+                "retype that part or paste the answer again as plain text",
+            )
 
         def run() -> tuple[Feedback, float]:
             with check_lock:
@@ -145,6 +159,12 @@ def create_app(
             media_type="application/json",
             headers={"Server-Timing": f"check;dur={took * 1000:.1f}", "Cache-Control": "no-store"},
         )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        # FastAPI's usual 422 detail, written as ASCII JSON so that any echoed input encodes
+        detail = json.dumps({"detail": jsonable_encoder(exc.errors())}, ensure_ascii=True)
+        return Response(detail, status_code=422, media_type="application/json")
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.add_middleware(SecurityHeaders)

@@ -241,7 +241,11 @@ function render(fb, text) {
   renderLegend(ctx);
   renderChain(ctx);
   renderMisconceptions(fb);
-  ui.feedback.replaceChildren(...fb.feedback.map((s) => el("li", null, s)));
+  // a misconception's explanation is already in its own card: point there instead of repeating it
+  const explained = new Set(fb.misconceptions.map((m) => m.feedback));
+  const sentences = fb.feedback.filter((s) => !explained.has(s));
+  if (sentences.length < fb.feedback.length) sentences.unshift("First, rethink the idea under “Check this idea” above.");
+  ui.feedback.replaceChildren(...sentences.map((s) => el("li", null, clean(s))));
   ui.result.hidden = false;
 }
 
@@ -412,15 +416,16 @@ function statusWords(c) {
   return "✗ not yet";
 }
 
+// a key to the highlight colours: only the points the answer has words for
 function renderLegend(ctx) {
-  ui.legend.replaceChildren(...ctx.fb.concepts.map((c) => {
+  const shown = ctx.fb.concepts.filter((c) => c.status !== "missing");
+  ui.legend.replaceChildren(...shown.map((c) => {
     const swatch = el("span", "swatch");
     const colour = ctx.colour.get(c.id);
-    swatch.style.backgroundColor = c.status === "present" ? colour.bg : "transparent";
-    swatch.style.borderColor = colour.ink;
-    const item = el("li", "legend-" + c.status, swatch, el("span", null, ctx.number.get(c.id) + ". " + clean(c.label)),
-      el("span", "legend-status", statusWords(c)));
-    return item;
+    swatch.style.backgroundColor = c.status === "present" ? colour.bg : "#e5e7eb";
+    swatch.style.borderColor = c.status === "present" ? colour.ink : "#6b7280";
+    const words = ctx.number.get(c.id) + ". " + clean(c.label) + (c.status === "negated" ? " (not counted)" : "");
+    return el("li", "legend-" + c.status, swatch, words);
   }));
 }
 
@@ -493,7 +498,11 @@ function renderChain(ctx) {
 function renderMisconceptions(fb) {
   ui.misCard.hidden = fb.misconceptions.length === 0;
   ui.misList.replaceChildren(...fb.misconceptions.map((m) => {
-    const quotes = m.evidence.map((ev) => "“" + ev.text + "”").join(", ");
+    // quote each passage once: drop evidence lying inside a longer piece of evidence
+    const inside = (a, b) => a !== b && b.start <= a.start && a.end <= b.end;
+    const unique = [...new Map(m.evidence.map((ev) => [ev.start + ":" + ev.end, ev])).values()];
+    const passages = unique.filter((ev) => !unique.some((other) => inside(ev, other)));
+    const quotes = passages.map((ev) => "“" + ev.text + "”").join(", ");
     return el("li", null,
       quotes ? el("p", "quote", "You wrote " + quotes + ".") : null,
       el("p", null, clean(m.feedback)));

@@ -1,0 +1,167 @@
+"""Gradebook files for learning-management systems: Canvas and Gradescope.
+
+`Gradebook` is a batch sink: it keeps each student's score per question (one
+row per student, one column per question, whatever the input's order). The
+roster columns (name, section, email, LMS ids) are then read from the input
+table, first row per student, by any of the names listed in ROSTER below
+(compared without case, spaces, '_' or '-').
+
+Canvas (gradebook import): Student, ID, SIS User ID, SIS Login ID, Section,
+then one column per question named after the rubric's title, and a "Points
+Possible" row. Canvas finds each student by ID, SIS User ID or SIS Login ID;
+when the input has none of those columns, the student id column is used as
+the SIS User ID (and a note says so).
+
+Gradescope: Name, SID, Email, then per question one 0/1 column per rubric
+item (concept or link) and the question's score, then Total Score. SID is the
+key; without a SID column the student id column is used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .atomic import atomic_write
+from .batch import fmt_number, short_names
+from .csv_safety import SafeWriter
+from .rubric import Rubric
+from .tables import read_rows
+
+FORMATS = ("canvas", "gradescope")
+
+# output field -> the input column names it is read from (normalized: see _norm)
+ROSTER: dict[str, tuple[str, ...]] = {
+    "name": ("name", "student", "studentname", "fullname"),
+    "canvas_id": ("canvasid", "canvasuserid"),
+    "sis_user_id": ("sisuserid", "sisid"),
+    "sis_login_id": ("sisloginid", "loginid", "login"),
+    "section": ("section", "period", "class"),
+    "sid": ("sid", "studentid"),
+    "email": ("email", "emailaddress"),
+}
+
+
+def _norm(column: str) -> str:
+    return re.sub(r"[\s_\-]+", "", column.strip().lower())
+
+
+@dataclass
+class Mark:
+    score: float
+    items: dict[str, int]  # concept id or link key -> 1/0
+
+
+@dataclass
+class Gradebook:
+    """Scores by student, then by question (a batch sink)."""
+
+    students: dict[str, dict[str, Mark]] = field(default_factory=dict)
+    rubrics: dict[str, Rubric] = field(default_factory=dict)
+
+    def add(self, record: dict[str, Any], rubric: Rubric) -> None:
+        self.rubrics.setdefault(rubric.id, rubric)
+        items = {c["id"]: int(c["status"] == "present") for c in record["concepts"]}
+        items.update(
+            {f"{lk['from']} -> {lk['to']}": int(lk["status"] == "present") for lk in record["links"]}
+        )
+        self.students.setdefault(record["id"], {})[rubric.id] = Mark(float(record["score"]), items)
+
+
+def read_roster(
+    input_path: Path, id_col: str, wanted: set[str]
+) -> tuple[dict[str, dict[str, str]], set[str]]:
+    """{student id: {field: value}} for the students in `wanted`, and the fields the input has."""
+    roster: dict[str, dict[str, str]] = {}
+    found: dict[str, str] | None = None
+    for row in read_rows(input_path, required=(id_col,)):
+        if found is None:
+            by_norm = {_norm(c): c for c in row.values if c != id_col}
+            found = {}
+            for fld, names in ROSTER.items():
+                col = next((by_norm[n] for n in names if n in by_norm), None)
+                if col is not None:
+                    found[fld] = col
+        sid = row.get(id_col).strip()
+        if row.problem or sid not in wanted or sid in roster:
+            continue
+        roster[sid] = {fld: row.get(col).strip() for fld, col in (found or {}).items()}
+    return roster, set(found or {})
+
+
+def export_path(csv_path: Path, kind: str) -> Path:
+    return csv_path.with_name(f"{csv_path.with_suffix('').name}.{kind}.csv")
+
+
+def write_canvas(book: Gradebook, roster: dict[str, dict[str, str]], have: set[str], out: Path) -> list[str]:
+    notes = []
+    use_id_as_sis = not ({"canvas_id", "sis_user_id", "sis_login_id"} & have)
+    if use_id_as_sis:
+        notes.append(
+            "canvas: the input has no 'SIS User ID', 'SIS Login ID' or 'Canvas ID' column, so the student "
+            "id is used as the SIS User ID; Canvas matches students by it"
+        )
+    rubrics = list(book.rubrics.values())
+    with atomic_write(out, "w", encoding="utf-8", newline="") as fh:
+        w = SafeWriter(fh)
+        w.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *(r.title for r in rubrics)])
+        w.writerow(["Points Possible", "", "", "", "", *(fmt_number(r.max_score()) for r in rubrics)])
+        for sid, marks in book.students.items():
+            info = roster.get(sid, {})
+            w.writerow(
+                [
+                    info.get("name", ""),
+                    info.get("canvas_id", ""),
+                    sid if use_id_as_sis else info.get("sis_user_id", ""),
+                    info.get("sis_login_id", ""),
+                    info.get("section", ""),
+                    *(fmt_number(marks[r.id].score) if r.id in marks else "" for r in rubrics),
+                ]
+            )
+    return notes
+
+
+def write_gradescope(
+    book: Gradebook, roster: dict[str, dict[str, str]], have: set[str], out: Path
+) -> list[str]:
+    notes = []
+    rubrics = list(book.rubrics.values())
+    names = short_names([r.id for r in rubrics])
+    header = ["Name", "SID", "Email"]
+    for r in rubrics:
+        prefix = f"{names[r.id]}: " if len(rubrics) > 1 else ""
+        header += [prefix + key for key in [c.id for c in r.concepts] + [lk.key for lk in r.links]]
+        header.append(f"{prefix}score" if prefix else "Score")
+    header.append("Total Score")
+    with atomic_write(out, "w", encoding="utf-8", newline="") as fh:
+        w = SafeWriter(fh)
+        w.writerow(header)
+        for sid, marks in book.students.items():
+            info = roster.get(sid, {})
+            cells: list[Any] = [info.get("name", ""), info.get("sid") or sid, info.get("email", "")]
+            for r in rubrics:
+                keys = [c.id for c in r.concepts] + [lk.key for lk in r.links]
+                m = marks.get(r.id)
+                cells += [m.items.get(k, 0) if m else "" for k in keys]
+                cells.append(fmt_number(m.score) if m else "")
+            cells.append(fmt_number(sum(m.score for m in marks.values())))
+            w.writerow(cells)
+    if "sid" not in have:
+        notes.append("gradescope: the input has no 'SID' column, so the student id is used as the SID")
+    return notes
+
+
+def write_exports(
+    kinds: list[str], book: Gradebook, input_path: Path, id_col: str, csv_path: Path
+) -> list[str]:
+    """Write each export beside the scores CSV; return notes for the user."""
+    if not kinds or not book.students:
+        return []
+    roster, have = read_roster(input_path, id_col, set(book.students))
+    notes: list[str] = []
+    for kind in dict.fromkeys(kinds):
+        writer = write_canvas if kind == "canvas" else write_gradescope
+        notes += writer(book, roster, have, export_path(csv_path, kind))
+    return notes
