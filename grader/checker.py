@@ -146,7 +146,7 @@ class _Analysis:
         self.mentions = [self._mention(h) for h in self.hits]
 
     def _mention(self, hit: Hit) -> _Mention:
-        root = hit.root(self.doc)
+        root = hit.predicate(self.doc)
         pol = polarity(root)
         # a negation word inside the phrase itself ("no energy") is the phrase's meaning
         cue_inside = (

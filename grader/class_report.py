@@ -62,6 +62,7 @@ class Item:
     shown: int
     not_credited: int  # concepts: only negated; links: stated the wrong way round
     n: int
+    hint: str = ""  # the rubric's hint: what a student needs to say
 
     @property
     def share(self) -> float:
@@ -138,17 +139,18 @@ class QuestionStats:
         """Concepts and links, the most missed first."""
         by_id = self.rubric.concept_by_id
         out = [
-            Item("concept", c.id, _cap(c.short), self.concepts[c.id], self.negated[c.id], self.n)
+            Item("concept", c.id, _cap(c.short), self.concepts[c.id], self.negated[c.id], self.n, _hint(c.hint))
             for c in self.rubric.concepts
         ]
         out += [
             Item(
                 "link",
                 lk.key,
-                f"{by_id[lk.from_].short} → {by_id[lk.to].short}",
+                _cap(f"{by_id[lk.from_].short} → {by_id[lk.to].short}"),
                 self.links[lk.key],
                 self.reversed[lk.key],
                 self.n,
+                _hint(lk.hint),
             )
             for lk in self.rubric.links
         ]
@@ -167,6 +169,10 @@ class QuestionStats:
 def _cap(text: str) -> str:
     text = " ".join(text.split())
     return text[:1].upper() + text[1:]
+
+
+def _hint(text: str | None) -> str:
+    return " ".join((text or "").split())
 
 
 def _plain(ex: Excerpt) -> str:
@@ -320,9 +326,9 @@ def coverage_chart(items: list[Item]) -> Markup:
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
-    height = 0.42 * len(items) + 0.7
+    height = 0.36 * len(items) + 0.6
     with rc_context(_rc()):
-        fig = Figure(figsize=(6.4, height))
+        fig = Figure(figsize=(9.5, height))
         ax = fig.add_subplot()
         ys = list(range(len(items)))[::-1]  # the most missed at the top
         colours = [CONCEPT_BAR if i.kind == "concept" else LINK_COLOUR for i in items]
@@ -339,9 +345,9 @@ def coverage_chart(items: list[Item]) -> Markup:
                 color="white" if i.share > 0.88 else INK,
                 fontweight="bold",
             )
-        labels = [textwrap.shorten(i.label, 48, placeholder="…") for i in items]
+        labels = [textwrap.shorten(i.label, 70, placeholder="…") for i in items]
         ax.set_yticks(ys, labels)
-        ax.tick_params(axis="y", length=0, labelsize=9.5)
+        ax.tick_params(axis="y", length=0, labelsize=10)
         ax.set_xlim(0, 100)
         ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
         ax.spines["left"].set_visible(False)

@@ -132,7 +132,9 @@ def relate(
         direction = _verb_direction(verb, role_a, role_b)
     rule = f"{cue_kind}: {cue.text}" if cue is not None else "counterfactual: without"
     clausal = any(
-        t.dep_ in CLAUSE_EDGES and t.pos_ in {"VERB", "AUX"}
+        t.dep_ in CLAUSE_EDGES
+        and t.pos_ in {"VERB", "AUX"}
+        and (t.dep_ != "conj" or any(c.dep_ in {"nsubj", "nsubjpass"} for c in t.children))
         for t in (*path_a[1:], *path_b[1:], top_a, top_b)
         if t
     )

@@ -53,6 +53,15 @@ class Hit:
     def root(self, doc: Doc) -> Token:
         return doc[self.start : self.end].root
 
+    def predicate(self, doc: Doc) -> Token:
+        """The token whose polarity is the mention's: for "A ... B" phrases the last verb or
+        adjective among the parts' roots ("channels ... open"), else the last part's root."""
+        if not self.parts:
+            return self.root(doc)
+        roots = [doc[start:end].root for start, end in self.parts]
+        verbs = [r for r in roots if r.pos_ in {"VERB", "AUX", "ADJ"}]
+        return (verbs or roots)[-1]
+
     def anchors(self, doc: Doc) -> list[Token]:
         """Tokens that stand for the mention in the parse: the span's root, then each part's."""
         out = [self.root(doc)]

@@ -82,8 +82,10 @@ def _bind(host: str, port: int) -> socket.socket:
         info = socket.getaddrinfo(host, port, family if ":" in host else socket.AF_UNSPEC, socket.SOCK_STREAM)
     except socket.gaierror:
         raise GraderError(f"--host {host}: not an address of this computer; try 127.0.0.1") from None
-    family, _, _, _, addr = info[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    family, kind, proto, _, addr = info[0]
+    # proto must say TCP: asyncio only turns Nagle off (TCP_NODELAY) on sockets that do,
+    # and with Nagle on a keep-alive request waits ~40 ms for a delayed ACK
+    sock = socket.socket(family, kind, proto or socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(addr)
