@@ -31,7 +31,7 @@ from .nlp import normalize
 from .rubric import Rubric
 
 MAX_N = 4
-AFFINITY_WEIGHT = 0.6  # for the share of its words found in the concept's label, phrases or hint
+AFFINITY_WEIGHT = 1.0  # for the share of its words found in the concept's label, phrases or hint
 MIN_WORDS = 2  # a single word is rarely a safe rubric phrase
 MIN_LIFT = 0.15  # of the maximum score: how much more the teacher gave where the wording appears
 
@@ -139,7 +139,7 @@ def _grams(doc: Doc, covered: set[int], stop: set[str]) -> dict[tuple[str, ...],
                 first, last = window[0], window[-1]
                 if not _content(first, stop) and not first.like_num:
                     continue
-                if not _content(last, stop):
+                if not (_content(last, stop) or last.dep_ == "prt"):  # "dried up", "let in"
                     continue
                 key = tuple(t.lemma_.lower() for t in window)
                 if key not in out:

@@ -1,0 +1,227 @@
+"""Calibration: the estimator contract, refusals, the JSON round trip and the rubric-hash check."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from _scored import SCORED, run, scored_sample
+from conftest import ROOT, SEED
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from grader import Checker, load_rubric
+from grader.calibration import (
+    CalibrationError,
+    ScoreCalibrator,
+    calibrate,
+    feature_matrix,
+    feature_names,
+    load_calibration,
+)
+from grader.evaluate import ScoredSet
+from grader.rubric import parse_rubric
+
+# --- the estimator ------------------------------------------------------------------
+
+
+def _shifted(n=60, seed=0):
+    """A lenient teacher: one point above the rubric's score, whatever the answer says."""
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(0, 5, n).astype(float)
+    X = np.column_stack([rng.integers(0, 2, n), rng.integers(0, 2, n), raw])
+    return X, np.minimum(raw + 1, 5)
+
+
+def test_estimator_contract():
+    est = ScoreCalibrator(alphas=(1.0, 10.0))
+    assert est.get_params() == {"alphas": (1.0, 10.0), "raw_column": -1}
+    assert not [k for k in vars(est) if k.endswith("_")]  # __init__ only stores parameters
+    with pytest.raises(NotFittedError):
+        est.predict(np.zeros((1, 3)))
+    X, y = _shifted()
+    assert est.fit(X, y) is est
+    learned = {k for k in vars(est) if k.endswith("_")}
+    assert {"coef_", "intercept_", "levels_", "alpha_", "n_features_in_"} <= learned
+    twin = clone(est)
+    assert twin.get_params() == est.get_params() and not hasattr(twin, "coef_")
+    with pytest.raises(ValueError, match="fitted with 3"):
+        est.predict(np.zeros((1, 4)))
+
+
+def test_learns_a_lenient_teacher():
+    X, y = _shifted()
+    est = ScoreCalibrator().fit(X, y)
+    assert np.array_equal(est.predict(X), y)
+    assert est.correction(X).mean() == pytest.approx(1.0, abs=0.2)
+
+
+def test_predictions_are_the_teachers_levels():
+    X, y = _shifted()
+    predicted = ScoreCalibrator().fit(X, y).predict(X + 3)  # beyond anything seen in training
+    assert set(predicted) <= set(y)
+
+
+def test_plain_data_round_trip():
+    X, y = _shifted()
+    est = ScoreCalibrator().fit(X, y)
+    data = json.loads(json.dumps(est.to_dict()))
+    again = ScoreCalibrator.from_dict(data)
+    assert np.array_equal(again.predict(X), est.predict(X))
+
+
+# --- refusals -----------------------------------------------------------------------
+
+
+def _subset(scored: ScoredSet, keep) -> ScoredSet:
+    return ScoredSet(scored.source, [a for a in scored.answers if keep(a)], [])
+
+
+@pytest.mark.parametrize(
+    "keep,message",
+    [
+        (lambda a: int(a.id[1:]) <= 12, "12 scored answer(s); calibrate needs at least 20"),
+        (lambda a: a.score != 7, "no scored answer at score level(s) 7"),
+        (lambda a: a.score not in (0, 9), "no scored answer at score level(s) 0, 9"),
+    ],
+)
+def test_refuses_too_little_to_learn_from(keep, message):
+    rubric, scored, feedbacks = scored_sample()
+    small = _subset(scored, keep)
+    fbs = [fb for a, fb in zip(scored.answers, feedbacks, strict=True) if keep(a)]
+    with pytest.raises(CalibrationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        calibrate(rubric, small, fbs)
+
+
+def test_refuses_half_points():
+    rubric, scored, feedbacks = scored_sample()
+    answers = list(scored.answers)
+    answers[0] = type(answers[0])(answers[0].id, answers[0].line, answers[0].answer, 4.5)
+    with pytest.raises(CalibrationError, match="whole-number score levels, but the file has 4.5"):
+        calibrate(rubric, ScoredSet(scored.source, answers, []), feedbacks)
+
+
+# --- the saved calibration ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    rubric, scored, feedbacks = scored_sample()
+    return calibrate(rubric, scored, feedbacks)
+
+
+def test_cross_validated_figures(fitted):
+    cv = fitted.calibration.cv
+    assert cv.folds == 5
+    assert -1 <= cv.qwk_before <= 1 and -1 <= cv.qwk_after <= 1
+    assert fitted.before.n == fitted.after.n == fitted.calibration.n_answers
+
+
+def test_round_trip_through_json(tmp_path, fitted):
+    rubric, scored, feedbacks = scored_sample()
+    path = tmp_path / "calibration.json"
+    fitted.calibration.save(path)
+    data = json.loads(path.read_text())  # plain JSON: nothing in it can run
+    assert data["rubric"] == rubric.id and data["rubric_hash"] == rubric.content_hash
+    assert data["features"] == feature_names(rubric)
+    loaded = load_calibration(path, rubric)
+    X = feature_matrix(feedbacks, loaded.names)
+    assert np.array_equal(loaded.estimator.predict(X), fitted.calibration.estimator.predict(X))
+    fb = loaded.apply(feedbacks[0])
+    assert fb.calibrated and fb.score in loaded.estimator.levels_
+    assert not feedbacks[0].calibrated  # the original is left alone
+    # the checker applies it to every answer it checks
+    checker = Checker(rubric, calibration=loaded)
+    assert checker.check(scored.answers[0].answer).score == fb.score
+
+
+def test_refuses_another_version_of_the_rubric(tmp_path, fitted):
+    path = tmp_path / "calibration.json"
+    fitted.calibration.save(path)
+    text = SEED.read_text()
+    edited = parse_rubric(
+        text.replace("      - metabolic energy\n", "      - metabolic energy\n      - energy\n")
+    )
+    assert edited.id == fitted.calibration.rubric_id
+    with pytest.raises(CalibrationError, match="another version of rubric 'ap-bio/membrane-potential'"):
+        load_calibration(path, edited)
+    # the examples are the rubric's tests, not its meaning: adding one keeps the calibration valid
+    with_example = parse_rubric(text + '  - answer: "ATP."\n    expect: {concepts: [atp]}\n')
+    assert load_calibration(path, with_example).rubric_hash == with_example.content_hash
+
+
+def test_refuses_another_rubric(tmp_path, fitted):
+    path = tmp_path / "calibration.json"
+    fitted.calibration.save(path)
+    other = load_rubric(ROOT / "rubrics" / "ap-bio" / "synaptic-transmission.yaml")
+    with pytest.raises(CalibrationError, match="made for rubric 'ap-bio/membrane-potential', not"):
+        load_calibration(path, other)
+
+
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"format": "something-else"}', "is not a grader calibration file"),
+        ('{"format": "grader-calibration", "format_version": 99}', "format version 99"),
+        ("__pickle__", "not valid JSON"),
+    ],
+)
+def test_refuses_damaged_files(tmp_path, seed_rubric, content, message):
+    path = tmp_path / "calibration.json"
+    path.write_text(content)
+    with pytest.raises(CalibrationError, match=message):
+        load_calibration(path, seed_rubric)
+
+
+def test_refuses_tampered_model(tmp_path, fitted, seed_rubric):
+    path = tmp_path / "calibration.json"
+    fitted.calibration.save(path)
+    data = json.loads(path.read_text())
+    data["model"]["coef"] = data["model"]["coef"][:3]
+    path.write_text(json.dumps(data))
+    with pytest.raises(CalibrationError, match="damaged calibration file"):
+        load_calibration(path, seed_rubric)
+
+
+# --- from the command line ------------------------------------------------------------
+
+
+def test_cli_calibrate_then_check(tmp_path, capsys):
+    out_path = tmp_path / "cal.json"
+    code, out, err = run(["calibrate", str(SEED), str(SCORED), "-o", str(out_path)], capsys)
+    assert code == 0, err
+    assert "rubric scores (before)" in out and "calibrated (after)" in out
+    assert out_path.exists() and [p.name for p in tmp_path.iterdir()] == ["cal.json"]
+    answer = tmp_path / "a.txt"
+    answer.write_text("The pump uses ATP to move 3 Na+ out and 2 K+ in.")
+    code, out, err = run(
+        ["check", str(SEED), str(answer), "--calibration", str(out_path), "--format", "json"], capsys
+    )
+    assert code == 0, err
+    assert json.loads(out)["calibrated"] is True
+    code, out, err = run(
+        ["check", str(SEED), str(answer), "--calibration", str(out_path), "--no-color"], capsys
+    )
+    assert "(calibrated)" in out.splitlines()[0]
+
+
+def test_cli_check_refuses_calibration_of_another_rubric(tmp_path, capsys, fitted):
+    path = tmp_path / "cal.json"
+    fitted.calibration.save(path)
+    other = ROOT / "rubrics" / "ap-bio" / "synaptic-transmission.yaml"
+    answer = tmp_path / "a.txt"
+    answer.write_text("ATP is released.")
+    code, out, err = run(["check", str(other), str(answer), "--calibration", str(path)], capsys)
+    assert code == 2 and err.startswith("grader: error: ") and err.count("\n") == 1
+    assert "made for rubric 'ap-bio/membrane-potential'" in err
+
+
+def test_cli_calibrate_refuses_small_file_and_writes_nothing(tmp_path, capsys):
+    small = tmp_path / "small.csv"
+    small.write_text("id,answer,score\n" + "".join(f"s{i},The pump uses ATP.,{i % 10}\n" for i in range(12)))
+    out_path = tmp_path / "cal.json"
+    code, _, err = run(["calibrate", str(SEED), str(small), "-o", str(out_path)], capsys)
+    assert code == 2 and "calibrate needs at least 20" in err
+    assert not out_path.exists()
