@@ -543,22 +543,21 @@ class _Run:
     def run(self, sinks: list[RecordSink]) -> BatchResult:
         self.check_paths()
         started = time.perf_counter()
-        total = self.count() if self.count_rows else None
-        if total is None:
-            # still fail fast on a missing file or column, before loading spaCy
-            next(iter(read_rows(self.input, required=self.required())), None)
-        nlp = load_pipeline(self.model)
-        checkers = {
-            rid: Checker(r, nlp, calibration=self.calibration) for rid, r in self.rubrics.rubrics.items()
-        }
-        pipeline = pipeline_name(nlp)
-        fingerprints = {
-            rid: scored_with(r, pipeline, self.calibration) for rid, r in self.rubrics.rubrics.items()
-        }
-        store = RecordStore(self.outputs, fingerprints, self.fresh)
-        errors = _Errors(self.outputs.errors)
+        store: RecordStore | None = None
+        errors: _Errors | None = None
         done = False
         try:
+            total = self.count() if self.count_rows else None
+            if total is None:
+                # still fail fast on a missing file or column, before loading spaCy
+                next(iter(read_rows(self.input, required=self.required())), None)
+            nlp = load_pipeline(self.model)
+            cal = self.calibration
+            checkers = {rid: Checker(r, nlp, calibration=cal) for rid, r in self.rubrics.rubrics.items()}
+            pipeline = pipeline_name(nlp)
+            fingerprints = {rid: scored_with(r, pipeline, cal) for rid, r in self.rubrics.rubrics.items()}
+            store = RecordStore(self.outputs, fingerprints, self.fresh)
+            errors = _Errors(self.outputs.errors)
             self.progress.start(total)
             tasks = self.rows_to_score(store, errors)
             if self.jobs <= 1:
@@ -571,13 +570,14 @@ class _Run:
         except KeyboardInterrupt:
             self.progress.close()
             self.result.interrupted = True
-            self.result.seconds = time.perf_counter() - started
             raise BatchInterrupted(self.result) from None
         finally:
-            store.close()
-            errors.finish(keep=done)
-            self.result.failed = errors.count
-        self.result.seconds = time.perf_counter() - started
+            if store is not None:
+                store.close()
+            if errors is not None:
+                errors.finish(keep=done)
+                self.result.failed = errors.count
+            self.result.seconds = time.perf_counter() - started
         return self.result
 
     def _inline(

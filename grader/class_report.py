@@ -139,7 +139,9 @@ class QuestionStats:
         """Concepts and links, the most missed first."""
         by_id = self.rubric.concept_by_id
         out = [
-            Item("concept", c.id, _cap(c.short), self.concepts[c.id], self.negated[c.id], self.n, _hint(c.hint))
+            Item(
+                "concept", c.id, _cap(c.short), self.concepts[c.id], self.negated[c.id], self.n, _hint(c.hint)
+            )
             for c in self.rubric.concepts
         ]
         out += [

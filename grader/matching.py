@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import Matcher
+from spacy.strings import StringStore
+from spacy.symbols import AUX
 from spacy.tokens import Doc, Span, Token
 
 from .errors import RubricError
@@ -157,16 +160,21 @@ def _osa_distance(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
+_H = StringStore()
+_ARROW_IDS = {_H.add(a) for a in ARROWS}
+_SKIP_DET_IDS = {_H.add(w) for w in SKIP_DET}
+_POSS_TAG = _H.add("PRP$")
+_NEG_DEP = _H.add("neg")
+
+
 def skip_token(tok: Token) -> bool:
-    if tok.text in ARROWS:
-        return False
+    """Articles, auxiliaries, possessives and punctuation carry no rubric meaning.
+    (Integer attributes: this runs for every token of every answer.)"""
     if tok.is_punct or tok.is_space:
+        return tok.orth not in _ARROW_IDS
+    if tok.pos == AUX and tok.dep != _NEG_DEP:
         return True
-    if tok.pos_ == "AUX" and tok.dep_ != "neg":
-        return True
-    if tok.lower_ in SKIP_DET:
-        return True
-    return tok.tag_ == "PRP$"  # its, their: the tagger says so with or without a parse
+    return tok.lower in _SKIP_DET_IDS or tok.tag == _POSS_TAG  # its, their: PRP$ with or without a parse
 
 
 def base_keys(tok: Token) -> tuple[str, ...]:
@@ -196,6 +204,8 @@ class CompiledRubric:
         self.root = _Node()
         self.matcher = Matcher(nlp.vocab, validate=True)
         self._pattern_rules: dict[str, tuple[str, str, str]] = {}
+        self._literals: set[str] = set()  # words one of which every pattern needs
+        self._always = False  # some pattern needs no literal word: always run the matcher
         phrases: list[tuple[str, str, str]] = []  # (kind, owner, phrase)
         for c in rubric.concepts:
             phrases += [("concept", c.id, p) for p in c.phrases]
@@ -219,6 +229,7 @@ class CompiledRubric:
         for kind, owner, phrase in phrases:
             self._add_phrase(kind, owner, phrase, keys_of, targets)
         self.spelling = Spelling(targets, known_words)
+        self._keys_cache: dict[tuple[str, str], tuple[tuple[str, ...], str | None]] = {}
 
     # --- compiling ----------------------------------------------------------------
 
@@ -257,6 +268,11 @@ class CompiledRubric:
                     f"Matcher pattern ({detail.strip()[:200]}); see spaCy's Matcher docs"
                 ) from None
             self._pattern_rules[name] = (kind, owner, f"pattern: {pattern}")
+            needed = _required_literals(pattern)
+            if needed is None:
+                self._always = True
+            else:
+                self._literals |= needed
 
     # --- matching -----------------------------------------------------------------
 
@@ -265,23 +281,37 @@ class CompiledRubric:
         keys: list[tuple[str, ...]] = []
         corrected: dict[int, str] = {}
         sent_of: list[int] = []
-        for sent_no, sent in enumerate(doc.sents):
-            for tok in sent:
-                if skip_token(tok):
-                    continue
-                k = base_keys(tok)
-                stem = self.spelling.inflected(tok.lower_)
-                known = tok.lemma_.lower() in self.spelling.known
-                fix = None if stem or known else self.spelling.correct(tok.lower_)
-                if stem and stem not in k:
-                    k = (*k, stem)
-                elif fix:
-                    corrected[tok.i] = fix
-                    k = (*k, fix)
-                tokens.append(tok.i)
-                keys.append(k)
-                sent_of.append(sent_no)
+        cache = self._keys_cache
+        sent_no = -1
+        for tok in doc:
+            if tok.i == 0 or tok.is_sent_start:
+                sent_no += 1
+            if skip_token(tok):
+                continue
+            lower, lemma = tok.lower_, tok.lemma_
+            entry = cache.get((lower, lemma))
+            if entry is None:
+                entry = self._keys_for(tok, lower, lemma)
+                if len(cache) < 200_000:
+                    cache[(lower, lemma)] = entry
+            k, fix = entry
+            if fix:
+                corrected[tok.i] = fix
+            tokens.append(tok.i)
+            keys.append(k)
+            sent_of.append(sent_no)
         return Keyed(tokens, keys, corrected, sent_of)
+
+    def _keys_for(self, tok: Token, lower: str, lemma: str) -> tuple[tuple[str, ...], str | None]:
+        """Match keys of a word form, and the rubric word it misspells (if it does)."""
+        k = base_keys(tok)
+        stem = self.spelling.inflected(lower)
+        if stem:
+            return (k if stem in k else (*k, stem)), None
+        if lemma.lower() in self.spelling.known:
+            return k, None
+        fix = self.spelling.correct(lower)
+        return ((*k, fix), fix) if fix else (k, None)
 
     def find(self, doc: Doc, keyed: Keyed) -> list[Hit]:
         hits: list[Hit] = []
@@ -312,11 +342,22 @@ class CompiledRubric:
                         child = node.children.get(key)
                         if child is not None:
                             frontier.append((child, j + 1))
-        for match_id, start, end in self.matcher(doc) if len(self.matcher) else ():
+        for match_id, start, end in self._pattern_matches(doc):
             name = doc.vocab.strings[match_id]
             kind, owner, rule = self._pattern_rules[name]
             hits.append(Hit(kind, owner, rule, start, end))
         return _dedupe(hits)
+
+    def _pattern_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """Run the token patterns, but only where they can match: a pattern that needs a
+        literal word ("mv", "rest") is skipped unless the answer has that word."""
+        if not len(self.matcher):
+            return []
+        if not self._always and not any(
+            t.lower_ in self._literals or t.lemma_.lower() in self._literals for t in doc
+        ):
+            return []
+        return self.matcher(doc)
 
     def _match_rest(
         self, keyed: Keyed, j: int, rest: tuple[tuple[str, ...], ...], sent: int
@@ -369,3 +410,17 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
         kept += chosen
     kept.sort(key=lambda h: (h.start, h.end))
     return kept
+
+
+def _required_literals(pattern: list[dict[str, Any]]) -> set[str] | None:
+    """Lower-case words of which a token pattern needs at least one, or None if unknown."""
+    for spec in pattern:
+        if spec.get("OP") in {"?", "*", "!"}:
+            continue
+        for attr in ("LOWER", "ORTH", "TEXT", "LEMMA", "NORM"):
+            value = spec.get(attr)
+            if isinstance(value, str):
+                return {value.lower()}
+            if isinstance(value, dict) and isinstance(value.get("IN"), list) and len(value) == 1:
+                return {str(v).lower() for v in value["IN"]}
+    return None

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..batch import BatchInterrupted, BatchResult, Columns, Outputs, RubricSet, run_batch
+from ..batch import DEFAULT_CHUNK, BatchInterrupted, BatchResult, Columns, Outputs, RubricSet, run_batch
 from ..class_report import ClassSummary, write_report
 from ..errors import EXIT_FAILED, EXIT_INTERRUPTED, GraderError
 from ..exports import FORMATS, Gradebook, export_path, write_exports
@@ -90,6 +90,13 @@ def _failed_summary(result: BatchResult) -> str:
     help="Column naming each row's rubric id (when RUBRIC is a folder); '' to not read one.",
 )
 @click.option("-j", "--jobs", default=1, show_default=True, type=int, help="Processes; 0 means one per CPU.")
+@click.option(
+    "--chunk-size",
+    default=DEFAULT_CHUNK,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Answers per write to disk and per task sent to a worker.",
+)
 @click.option("--fresh", is_flag=True, help="Score every row again, ignoring earlier results.")
 @click.option("--resume", is_flag=True, help="Continue from earlier results (what happens anyway).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no class summary.")
@@ -107,6 +114,7 @@ def batch(  # type: ignore[no-untyped-def]
     answer_col,
     question_col,
     jobs,
+    chunk_size,
     fresh,
     resume,
     quiet,
@@ -147,6 +155,7 @@ def batch(  # type: ignore[no-untyped-def]
             outputs,
             columns,
             jobs=jobs,
+            chunk_size=chunk_size,
             fresh=fresh,
             model=model,
             progress=BarProgress() if show_bar else None,
