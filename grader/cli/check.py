@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..calibration import load_calibration
 from ..catalog import resolve
 from ..checker import Checker, prepare
 from ..render import report
@@ -37,7 +36,11 @@ def check(rubric, answers, fmt, color, calibration_path, model, rubrics_dir):  #
     RUBRIC is a rubric .yaml file or a rubric id from the rubrics folder.
     """
     rub = resolve(rubric, rubrics_dir)
-    calibration = load_calibration(calibration_path, rub) if calibration_path else None
+    calibration = None
+    if calibration_path:
+        from ..calibration import load_calibration  # scikit-learn loads only when asked for
+
+        calibration = load_calibration(calibration_path, rub)
     # read and size-check every answer before the slow part, so a bad file fails fast
     named = [read_answer(a) for a in (answers or ("-",))]
     for name, text in named:

@@ -8,14 +8,21 @@ import click
 
 from .. import __version__
 from ..errors import EXIT_INTERRUPTED, GraderError
-from .batch import batch
-from .check import check
-from .evaluate import calibrate, evaluate, suggest
-from .rubric_cmd import rubric
-from .serve import serve
+from .lazy import LazyGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "check": "grader.cli.check:check",
+        "batch": "grader.cli.batch:batch",
+        "rubric": "grader.cli.rubric_cmd:rubric",
+        "serve": "grader.cli.serve:serve",
+        "evaluate": "grader.cli.evaluate:evaluate",
+        "calibrate": "grader.cli.evaluate:calibrate",
+    },
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="grader")
 def cli() -> None:
     """Check students' written science answers against a teacher's rubric, offline.
@@ -23,15 +30,6 @@ def cli() -> None:
     Exit codes: 0 done; 1 checked, but something failed (rubric examples,
     some batch rows); 2 bad input (file, rubric or option); 130 interrupted.
     """
-
-
-cli.add_command(check)
-cli.add_command(batch)
-cli.add_command(rubric)
-cli.add_command(serve)
-cli.add_command(evaluate)
-cli.add_command(calibrate)
-rubric.add_command(suggest)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,9 +11,10 @@ from ..errors import EXIT_BAD_INPUT, EXIT_FAILED, RubricError
 from ..examples import run_examples
 from ..rubric import load_rubric, rubric_json_schema
 from .common import model_option
+from .lazy import LazyGroup
 
 
-@click.group()
+@click.group(cls=LazyGroup, lazy={"suggest": "grader.cli.evaluate:suggest"})
 def rubric() -> None:
     """Work with rubric files."""
 
