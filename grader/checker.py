@@ -323,11 +323,11 @@ class _Analysis:
                         continue  # 'It is a protein.': the pronoun is not related to the mention
                     direction = pron.direction
                     rule = f"'{tok.text}' refers back, {pron.rule}"
-                    cue = pron.cue
+                    word = pron.cue
                 else:
                     rule = f"connective across sentences: {tok.text}"
-                    cue = tok
-                return sign * direction, [*ends, self.evidence(cue.i, cue.i + 1, rule)]
+                    word = tok
+                return sign * direction, [*ends, self.evidence(word.i, word.i + 1, rule)]
         return None, []
 
     def _best_relation(self, a: Hit, b: Hit, clause_only: bool = False) -> Relation | None:

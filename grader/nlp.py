@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+from spacy.tokenizer import Tokenizer
 from spacy.util import compile_infix_regex
 
 from .errors import GraderError
@@ -63,12 +64,15 @@ def pipeline_name(nlp: Language) -> str:
 def _adapt_tokenizer(nlp: Language) -> None:
     # "Na+/K+" and "Na/K" become three tokens, so "Na+/K+ pump" and
     # "sodium-potassium pump" look alike to the matcher.
+    tokenizer = nlp.tokenizer
+    if not isinstance(tokenizer, Tokenizer):
+        return  # a custom tokenizer: leave it as its pipeline made it
     infixes = list(nlp.Defaults.infixes or []) + [r"(?<=[+\-a-zA-Z0-9])/(?=[a-zA-Z0-9])"]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    nlp.tokenizer.add_special_case("->", [{"ORTH": "->"}])
+    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    tokenizer.add_special_case("->", [{"ORTH": "->"}])
     for unit in ("mV", "mv", "MV", "mM", "MPa"):
         # "-70 mV." ends a sentence; the tokenizer would keep "mV." as an abbreviation
-        nlp.tokenizer.add_special_case(unit + ".", [{"ORTH": unit}, {"ORTH": "."}])
+        tokenizer.add_special_case(unit + ".", [{"ORTH": unit}, {"ORTH": "."}])
 
 
 # --- normalization ------------------------------------------------------------------
