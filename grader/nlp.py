@@ -103,6 +103,20 @@ _REPLACEMENTS: list[tuple[str, str]] = [
     (r"[\u200b\u200c\u200d\ufeff]", ""),
     (r"\r\n?", "\n"),
 ]
+# Misspelled little words that carry the reasoning: the parser must see "which" and
+# "because" to find the links they make.
+_FUNCTION_WORDS = {
+    "wich": "which", "whitch": "which", "becuase": "because", "becasue": "because",
+    "beacuse": "because", "becouse": "because", "bcuz": "because", "bc": "because",
+    "cuz": "because", "therefor": "therefore", "thru": "through", "w/o": "without",
+    "doesnt": "doesn't", "dont": "don't", "cant": "can't", "wont": "won't", "isnt": "isn't",
+    "arent": "aren't", "didnt": "didn't", "wouldnt": "wouldn't", "couldnt": "couldn't",
+    "thats": "that's", "theres": "there's", "alot": "a lot",
+}  # fmt: skip
+_REPLACEMENTS.append(
+    (r"(?<![\w/])(?i:" + "|".join(re.escape(w) for w in _FUNCTION_WORDS) + r")(?![\w/])", "")
+)
+_FUNCTION_GROUP = len(_REPLACEMENTS) - 1
 _COMBINED = re.compile("|".join(f"({p})" for p, _ in _REPLACEMENTS))
 
 
@@ -141,6 +155,10 @@ def normalize(text: str) -> Normalized:
         ends.extend(range(pos + 1, m.start() + 1))
         group = next(i for i, g in enumerate(m.groups()) if g is not None)
         repl = _REPLACEMENTS[group][1]
+        if group == _FUNCTION_GROUP:
+            word = m.group(0)
+            repl = _FUNCTION_WORDS[word.lower()]
+            repl = repl[0].upper() + repl[1:] if word[0].isupper() else repl
         if repl.startswith(" ") and (m.start() == 0 or text_t[m.start() - 1].isspace()):
             repl = repl[1:]
         if repl.endswith(" ") and (m.end() == len(text_t) or text_t[m.end()].isspace()):
