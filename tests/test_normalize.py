@@ -1,0 +1,38 @@
+"""Science notation and student spellings are unified before parsing; offsets map back."""
+
+import pytest
+
+from grader.nlp import normalize
+
+CASES = [
+    ("The Na+/K+ pump", "The sodium/potassium pump"),
+    ("The Na⁺/K⁺ ATPase", "The sodium/potassium ATPase"),
+    ("the Na-K pump", "the sodium-potassium pump"),
+    ("Na^+ and K^+", "sodium and potassium"),
+    ("3 Na+ out, 2 K+ in", "3 sodium out, 2 potassium in"),
+    ("Ca²⁺ enters", "calcium enters"),
+    ("Cl- ions", "chloride ions"),
+    ("NaCl dissolves", "NaCl dissolves"),
+    ("ATP → pump", "ATP -> pump"),
+    ("ATP-->pump", "ATP -> pump"),
+    ("about −70 mV", "about -70 mV"),
+    ("about -70mV.", "about -70 mV."),
+    ("it’s “active”", "it's \"active\""),
+    ("the pump wich makes", "the pump which makes"),
+    ("Becuase the channels open", "Because the channels open"),
+    ("it doesnt need ATP", "it doesn't need ATP"),
+    ("moves w/o energy", "moves without energy"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_normalize(text, expected):
+    assert normalize(text).text == expected
+
+
+@pytest.mark.parametrize(("text", "word"), [("The Na⁺/K⁺ pump", "sodium/potassium"), ("ATP → pump", "->")])
+def test_offsets_map_back_to_the_original(text, word):
+    n = normalize(text)
+    start = n.text.index(word)
+    o_start, o_end = n.span(start, start + len(word))
+    assert text[o_start:o_end] in {"Na⁺/K⁺", "→"}
