@@ -9,6 +9,7 @@ channels are opened" meets the phrase "channels open".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,8 @@ from .nlp import normalize
 from .rubric import Rubric
 
 GAP = "..."
+AND = "&"  # "osmosis & water": both in one sentence, in any order
+_PARTS = re.compile(r"\.\.\.|(?<=\s)&(?=\s)")
 MAX_GAP = 5  # keys allowed between the parts of an "A ... B" phrase
 
 ION_KEYS = {
@@ -205,6 +208,8 @@ class CompiledRubric:
         self.matcher = Matcher(nlp.vocab, validate=True)
         self._pattern_rules: dict[str, tuple[str, str, str]] = {}
         self._literals: set[str] = set()  # words one of which every pattern needs
+        # "A & B" phrases: (kind, owner, phrase, keys of each part)
+        self.together: list[tuple[str, str, str, list[list[tuple[str, ...]]]]] = []
         self._always = False  # some pattern needs no literal word: always run the matcher
         phrases: list[tuple[str, str, str]] = []  # (kind, owner, phrase)
         for c in rubric.concepts:
@@ -217,7 +222,7 @@ class CompiledRubric:
                 phrases += [("term", f"{m.id}#{i}:s", p) for p in claim.subject]
                 phrases += [("term", f"{m.id}#{i}:o", p) for p in claim.object]
         # every phrase part is tagged and lemmatized in one batch; the parser is not needed
-        parts = sorted({part.strip() for _, _, p in phrases for part in p.split(GAP) if part.strip()})
+        parts = sorted({part.strip() for _, _, p in phrases for part in _PARTS.split(p) if part.strip()})
         disable = [name for name in ("parser", "senter") if name in nlp.pipe_names]
         keys_of = {
             part: [base_keys(t) for t in doc if not skip_token(t)]
@@ -241,12 +246,15 @@ class CompiledRubric:
         keys_of: dict[str, list[tuple[str, ...]]],
         targets: set[str],
     ) -> None:
-        part_keys = [keys_of[p.strip()] for p in phrase.split(GAP) if p.strip() and keys_of[p.strip()]]
+        part_keys = [keys_of[p.strip()] for p in _PARTS.split(phrase) if p.strip() and keys_of[p.strip()]]
         if not part_keys:
             return  # a phrase of only skipped words ("the") can never match
         for keys in part_keys:
             for alts in keys:
                 targets.update(alts)
+        if f" {AND} " in phrase:
+            self.together.append((kind, owner, phrase, part_keys))
+            return
         # every combination of lemma/lower alternatives of the first part goes into the trie
         rest = tuple(tuple(alts[0] for alts in k) for k in part_keys[1:])
         for seq in _combinations(part_keys[0]):
@@ -342,11 +350,34 @@ class CompiledRubric:
                         child = node.children.get(key)
                         if child is not None:
                             frontier.append((child, j + 1))
+        if self.together:
+            hits += self._find_together(keyed)
         for match_id, start, end in self._pattern_matches(doc):
             name = doc.vocab.strings[match_id]
             kind, owner, rule = self._pattern_rules[name]
             hits.append(Hit(kind, owner, rule, start, end))
         return _dedupe(hits)
+
+    def _find_together(self, keyed: Keyed) -> list[Hit]:
+        """ "A & B" phrases: every part somewhere in one sentence, in any order."""
+        sentences: dict[int, list[int]] = {}
+        for pos, sent in enumerate(keyed.sent_of):
+            sentences.setdefault(sent, []).append(pos)
+        hits = []
+        for kind, owner, phrase, parts in self.together:
+            for positions in sentences.values():
+                spans = []
+                for part in parts:
+                    at = next((p for p in positions if _alts_at(keyed, p, part, positions[-1])), None)
+                    if at is None:
+                        break
+                    spans.append((keyed.tokens[at], keyed.tokens[at + len(part) - 1] + 1))
+                else:
+                    spans.sort()
+                    hits.append(
+                        Hit(kind, owner, f"phrase: {phrase}", spans[0][0], spans[-1][1], (), tuple(spans))
+                    )
+        return hits
 
     def _pattern_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
         """Run the token patterns, but only where they can match: a pattern that needs a
@@ -378,6 +409,12 @@ class CompiledRubric:
                 return None
             pos = found
         return spans
+
+
+def _alts_at(keyed: Keyed, start: int, part: list[tuple[str, ...]], last: int) -> bool:
+    if start + len(part) - 1 > last:
+        return False
+    return all(any(a in keyed.keys[start + k] for a in alts) for k, alts in enumerate(part))
 
 
 def _seq_at(keyed: Keyed, start: int, seq: tuple[str, ...], sent: int) -> bool:

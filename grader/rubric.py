@@ -47,7 +47,8 @@ class Concept(_Model):
         description=(
             "Wordings that show the concept. Matched on lemmas, case-insensitively, "
             "ignoring articles, auxiliaries and punctuation. 'A ... B' allows a few "
-            "words between A and B in one sentence."
+            "words between A and B in one sentence; 'A & B' needs both in one sentence, "
+            "in any order."
         ),
     )
     patterns: list[TokenPattern] = Field(

@@ -1,0 +1,63 @@
+"""Phrase matching details on a small rubric: gaps, '&', spelling, false friends, patterns."""
+
+import pytest
+
+from grader import Checker
+from grader.rubric import parse_rubric
+
+RUBRIC = """
+id: test/matching
+title: Matching
+prompt: Explain transport.
+concepts:
+  - id: osmosis
+    label: Osmosis is the diffusion of water
+    phrases: [osmosis & water]
+  - id: channels_open
+    label: Channels open
+    phrases: [channel ... open]
+  - id: diffusion
+    label: Diffusion
+    phrases: [diffusion]
+  - id: gradient
+    label: Gradient
+    phrases: [concentration gradient]
+  - id: voltage
+    label: A negative voltage
+    patterns: [[{"TEXT": {"REGEX": "^-\\\\d+$"}}, {"LOWER": "mv"}]]
+"""
+
+
+@pytest.fixture(scope="module")
+def checker(nlp):
+    return Checker(parse_rubric(RUBRIC), nlp)
+
+
+CASES = [
+    ("Water crosses the membrane by osmosis.", {"osmosis"}),
+    ("Osmosis happens. Water is wet.", set()),  # '&' needs one sentence
+    ("The sodium channels in the membrane open.", {"channels_open"}),
+    ("The channels are opened.", {"channels_open"}),
+    ("There are channels. They open later.", set()),  # a gap never crosses a sentence
+    ("Ions move by difusion.", {"diffusion"}),  # misspelling
+    ("Fusion of vesicles releases the transmitter.", set()),  # a real word is no misspelling
+    ("Infusion of salt changes it.", set()),
+    ("A concentraion gradiant forms.", {"gradient"}),
+    ("It rests at -70 mV.", {"voltage"}),
+    ("It rests at 70 mV.", set()),
+]
+
+
+@pytest.mark.parametrize(("answer", "expected"), CASES)
+def test_found(checker, answer, expected):
+    assert set(checker.check(answer).credited_concepts) == expected
+
+
+def test_gap_phrase_takes_the_tightest_match(checker):
+    fb = checker.check("The channel protein is big and the channel can open.")
+    assert fb.concept("channels_open").evidence[0].text == "channel can open"
+
+
+def test_pattern_rule_is_named(checker):
+    ev = checker.check("It rests at -70 mV.").concept("voltage").evidence[0]
+    assert ev.text == "-70 mV" and ev.rule.startswith("pattern: ")
