@@ -482,6 +482,8 @@ function renderChain(ctx) {
     return item;
   });
   ui.chain.replaceChildren(...steps);
+  const rows = Math.ceil(steps.length / 5);
+  ui.chain.style.setProperty("--per-row", String(Math.max(1, Math.ceil(steps.length / rows))));
   // links that do not join neighbouring boxes are listed under the chain
   const adjacent = new Set();
   for (let i = 0; i + 1 < fb.concepts.length; i++) {
@@ -489,9 +491,9 @@ function renderChain(ctx) {
     if (l) adjacent.add(l);
   }
   ui.otherLinks.replaceChildren(...fb.links.filter((l) => !adjacent.has(l)).map((l) => {
-    const state = l.status === "present" ? "linked" : l.note === "reversed" ? "linked backwards" : "missing";
+    const state = l.status === "present" ? "linked" : l.note === "reversed" ? "linked backwards" : "link missing";
     return el("li", "other-" + (l.status === "present" ? "ok" : "gap"),
-      "Step " + ctx.number.get(l.from) + " → step " + ctx.number.get(l.to) + ": " + state);
+      (l.status === "present" ? "✓ " : "✗ ") + ctx.number.get(l.from) + " → " + ctx.number.get(l.to) + ": " + state);
   }));
 }
 
