@@ -162,6 +162,8 @@ def run(folder: Path, csv_dir: Path | None) -> dict[str, Any]:
     }
     contra_items: list[Item] = []
     contra_fbs: list[Any] = []
+    test_items: list[Item] = []
+    test_fbs: list[Any] = []
     for qid, rubric_file in QUESTIONS.items():
         rubric = load_rubric(HERE / "rubrics" / rubric_file)
         train = [it for it in splits["train"] if it.question == qid]
@@ -194,14 +196,20 @@ def run(folder: Path, csv_dir: Path | None) -> dict[str, Any]:
         pooled["train_raw"] += [fb.score for fb in train_fb]
         contra_items += train + test
         contra_fbs += train_fb + test_fb
+        test_items += test
+        test_fbs += test_fb
         row["contradictory_test"] = contradictory_handling(test, test_fb)
         out["questions"].append(row)
     out["overall"] = {
         "train": figures(Agreement.of(pooled["train_teacher"], pooled["train_raw"])),
         "test_raw": figures(Agreement.of(pooled["teacher"], pooled["raw"])),
-        "test_calibrated": figures(Agreement.of(pooled["teacher"], pooled["calibrated"])),
+        # pooled only when every question could be calibrated
+        "test_calibrated": None
+        if any(q["test_calibrated"] is None for q in out["questions"])
+        else figures(Agreement.of(pooled["teacher"], pooled["calibrated"])),
     }
     out["contradictory"] = contradictory_handling(contra_items, contra_fbs)
+    out["contradictory_test"] = contradictory_handling(test_items, test_fbs)
     return out
 
 
@@ -244,12 +252,13 @@ def print_report(r: dict[str, Any]) -> None:
     for q in r["questions"]:
         if q.get("calibration_refused"):
             print(f"{q['question']}: no calibration ({q['calibration_refused']})")
-    c = r["contradictory"]
-    print(
-        f"\ncontradictory answers (train and test-ua, n={c['n']}): full credit {c['full_credit']}, "
-        f"partial {c['partial_credit']}, none {c['no_credit']}; a misconception fired in "
-        f"{c['misconception_fired']}, a concept was found negated in {c['negated_concept']}"
-    )
+    print()
+    for name, c in (("test-ua", r["contradictory_test"]), ("train and test-ua", r["contradictory"])):
+        print(
+            f"contradictory answers ({name}, n={c['n']}): full credit {c['full_credit']}, "
+            f"partial {c['partial_credit']}, none {c['no_credit']}; a misconception fired in "
+            f"{c['misconception_fired']}, a concept was found negated in {c['negated_concept']}"
+        )
 
 
 def main() -> int:
