@@ -12,6 +12,7 @@ and content hash so it is never applied to another version of the rubric.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -225,6 +226,12 @@ class Calibration:
     estimator: ScoreCalibrator
     n_answers: int
     cv: _CVFigures
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies this calibration's content (grader batch reuses records scored with it)."""
+        blob = json.dumps(self.to_file().model_dump(exclude={"created_with"}), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
 
     def apply(self, feedback: Feedback) -> Feedback:
         score = float(self.estimator.predict(np.array([features(feedback, self.names)]))[0])

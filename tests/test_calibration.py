@@ -225,3 +225,32 @@ def test_cli_calibrate_refuses_small_file_and_writes_nothing(tmp_path, capsys):
     code, _, err = run(["calibrate", str(SEED), str(small), "-o", str(out_path)], capsys)
     assert code == 2 and "calibrate needs at least 20" in err
     assert not out_path.exists()
+
+
+def test_cli_batch_with_calibration(tmp_path, capsys, fitted):
+    path = tmp_path / "cal.json"
+    fitted.calibration.save(path)
+    answers = tmp_path / "class.csv"
+    answers.write_text(
+        "id,answer\n"
+        'a,"The pump uses ATP to move 3 Na+ out and 2 K+ in, so there is more sodium outside."\n'
+        'b,"Sodium channels open and the neuron depolarizes."\n'
+    )
+    out = tmp_path / "scores.csv"
+    code, _, err = run(
+        ["batch", str(SEED), str(answers), "-o", str(out), "--calibration", str(path), "-q"], capsys
+    )
+    assert code == 0, err
+    records = [json.loads(line) for line in out.with_suffix(".jsonl").read_text().splitlines()]
+    assert [r["calibrated"] for r in records] == [True, True]
+    code, _, err = run(
+        ["batch", str(SEED.parent), str(answers), "-o", str(out), "--calibration", str(path), "-q"], capsys
+    )
+    assert code == 2 and "--calibration belongs to one rubric" in err
+
+
+def test_fingerprint_follows_the_content(fitted):
+    cal = fitted.calibration
+    assert cal.fingerprint == cal.fingerprint and len(cal.fingerprint) == 16
+    other = type(cal)(cal.rubric_id, cal.rubric_hash, cal.names, cal.estimator, cal.n_answers + 1, cal.cv)
+    assert other.fingerprint != cal.fingerprint

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..batch import DEFAULT_CHUNK, BatchInterrupted, BatchResult, Columns, Outputs, RubricSet, run_batch
+from ..calibration import load_calibration
 from ..class_report import ClassSummary, write_report
 from ..errors import EXIT_FAILED, EXIT_INTERRUPTED, GraderError
 from ..exports import FORMATS, Gradebook, export_path, write_exports
@@ -100,6 +101,12 @@ def _failed_summary(result: BatchResult) -> str:
 @click.option("--fresh", is_flag=True, help="Score every row again, ignoring earlier results.")
 @click.option("--resume", is_flag=True, help="Continue from earlier results (what happens anyway).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no class summary.")
+@click.option(
+    "--calibration",
+    "calibration_path",
+    type=click.Path(dir_okay=False),
+    help="Score the way a teacher does, with a file from grader calibrate (one rubric only).",
+)
 @model_option
 @rubrics_dir_option
 def batch(  # type: ignore[no-untyped-def]
@@ -118,6 +125,7 @@ def batch(  # type: ignore[no-untyped-def]
     fresh,
     resume,
     quiet,
+    calibration_path,
     model,
     rubrics_dir,
 ):
@@ -136,6 +144,13 @@ def batch(  # type: ignore[no-untyped-def]
 
         jobs = os.cpu_count() or 1
     rubrics = RubricSet.from_arg(rubric, rubrics_dir)
+    calibration = None
+    if calibration_path:
+        if not rubrics.single:
+            raise GraderError(
+                "--calibration belongs to one rubric; give that rubric's file or id, not a folder"
+            )
+        calibration = load_calibration(calibration_path, next(iter(rubrics.rubrics.values())))
     outputs = Outputs.beside(output, jsonl, errors_path)
     for kind in exports:
         if export_path(outputs.csv, kind) == input_file:
@@ -158,6 +173,7 @@ def batch(  # type: ignore[no-untyped-def]
             chunk_size=chunk_size,
             fresh=fresh,
             model=model,
+            calibration=calibration,
             progress=BarProgress() if show_bar else None,
             count_rows=show_bar,
             sinks=[summary, book] if exports else [summary],
