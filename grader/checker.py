@@ -130,6 +130,13 @@ def prepare(answer: str) -> Normalized:
             f"the answer has {len(answer):,} characters, over the limit of "
             f"{MAX_ANSWER_CHARS:,} for one answer; shorten it or split it"
         )
+    try:
+        answer.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise AnswerError(
+            f"the answer has a broken character at position {exc.start} (half of a surrogate pair); "
+            "paste the text again or remove that character"
+        ) from None
     return normalize(answer)
 
 

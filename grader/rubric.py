@@ -27,7 +27,8 @@ TokenPattern = list[dict[str, Any]]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # YAML's folded blocks (">") end in a newline: labels, hints and feedback are stripped
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
 
 
 def _clean_phrases(value: list[str]) -> list[str]:
@@ -192,7 +193,7 @@ class Rubric(_Model):
     scoring: Scoring = Field(default_factory=Scoring)
     examples: list[Example] = Field(default_factory=list)
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
 
     @model_validator(mode="after")
     def _check_references(self) -> Rubric:

@@ -163,3 +163,13 @@ def test_check_many_keeps_order(seed_checker):
     answers = ["The pump uses ATP.", "", "Sodium channels open."]
     scores = [fb.score for fb in seed_checker.check_many(answers)]
     assert scores == [seed_checker.check(a).score for a in answers]
+
+
+def test_broken_character_is_a_clear_error(seed_checker):
+    with pytest.raises(AnswerError, match="broken character at position 4"):
+        seed_checker.check("ATP \ud800 pump")
+
+
+def test_rubric_text_has_no_trailing_newlines(seed_rubric):
+    texts = [c.label for c in seed_rubric.concepts] + [m.feedback for m in seed_rubric.misconceptions]
+    assert all(t == t.strip() for t in texts)
