@@ -106,9 +106,10 @@ class ScoreCalibrator(RegressorMixin, BaseEstimator):
     score (the column ``raw_column`` of X), given the evidence; the
     regularization strength is chosen by leave-one-out cross-validation from
     ``alphas``. The prediction is the rubric's score plus that correction,
-    snapped to the nearest score level the teacher used. With little data the
-    correction shrinks toward zero, so the rubric's own scoring is the fallback,
-    not the average score.
+    snapped to the nearest score level the teacher used. The correction has no
+    intercept, so an answer with no evidence keeps its score (an empty answer
+    stays 0), and with little data it shrinks toward zero: the rubric's own
+    scoring is the fallback, not the average score.
 
     Parameters
     ----------
@@ -126,15 +127,10 @@ class ScoreCalibrator(RegressorMixin, BaseEstimator):
         X, y = check_X_y(X, y, dtype=float, y_numeric=True)
         self.levels_ = np.unique(y).astype(float)
         self.n_features_in_ = X.shape[1]
-        self.mean_ = X.mean(axis=0)
-        scale = X.std(axis=0)
-        self.scale_ = np.where(scale > 0, scale, 1.0)
-        model = RidgeCV(alphas=list(self.alphas)).fit(
-            (X - self.mean_) / self.scale_, y - X[:, self.raw_column]
-        )
+        model = RidgeCV(alphas=list(self.alphas), fit_intercept=False)
+        model.fit(X, y - X[:, self.raw_column])
         self.alpha_ = float(model.alpha_)
         self.coef_ = np.asarray(model.coef_, dtype=float)
-        self.intercept_ = float(model.intercept_)
         return self
 
     def correction(self, X: Any) -> np.ndarray:
@@ -145,7 +141,7 @@ class ScoreCalibrator(RegressorMixin, BaseEstimator):
             raise ValueError(
                 f"X has {X.shape[1]} features; the calibrator was fitted with {self.n_features_in_}"
             )
-        return ((X - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
+        return X @ self.coef_
 
     def predict(self, X: Any) -> np.ndarray:
         X = check_array(X, dtype=float)
@@ -162,10 +158,7 @@ class ScoreCalibrator(RegressorMixin, BaseEstimator):
             "alpha": self.alpha_,
             "raw_column": self.raw_column,
             "levels": self.levels_.tolist(),
-            "mean": self.mean_.tolist(),
-            "scale": self.scale_.tolist(),
             "coef": self.coef_.tolist(),
-            "intercept": self.intercept_,
         }
 
     @classmethod
@@ -175,15 +168,12 @@ class ScoreCalibrator(RegressorMixin, BaseEstimator):
         est = cls(alphas=tuple(float(a) for a in data["alphas"]), raw_column=int(data["raw_column"]))
         est.alpha_ = float(data["alpha"])
         est.levels_ = np.asarray(data["levels"], dtype=float)
-        est.mean_ = np.asarray(data["mean"], dtype=float)
-        est.scale_ = np.asarray(data["scale"], dtype=float)
         est.coef_ = np.asarray(data["coef"], dtype=float)
-        est.intercept_ = float(data["intercept"])
-        est.n_features_in_ = len(est.mean_)
-        if not (len(est.scale_) == len(est.coef_) == len(est.mean_)) or not len(est.levels_):
+        if est.coef_.ndim != 1 or est.levels_.ndim != 1 or not len(est.levels_):
             raise ValueError("the model's arrays do not fit together")
-        if not all(np.isfinite(a).all() for a in (est.mean_, est.scale_, est.coef_, est.levels_)):
+        if not (np.isfinite(est.coef_).all() and np.isfinite(est.levels_).all()):
             raise ValueError("the model holds numbers that are not finite")
+        est.n_features_in_ = len(est.coef_)
         return est
 
 
@@ -316,7 +306,12 @@ def load_calibration(path: str | Path, rubric: Rubric) -> Calibration:
             "its concepts, links, misconceptions or scoring changed since; "
             "run grader calibrate again with the current rubric"
         )
-    if saved.features != feature_names(rubric) or estimator.n_features_in_ != len(saved.features):
+    if estimator.n_features_in_ != len(saved.features):
+        raise CalibrationError(
+            f"{path}: damaged calibration file (the model has {estimator.n_features_in_} weights for "
+            f"{len(saved.features)} features); run grader calibrate again"
+        )
+    if saved.features != feature_names(rubric):
         raise CalibrationError(f"{path}: its features do not match the rubric; run grader calibrate again")
     return Calibration(
         saved.rubric, saved.rubric_hash, saved.features, estimator, saved.n_answers, saved.cross_validation
@@ -360,7 +355,16 @@ class CalibrationResult:
 
     @property
     def helped(self) -> bool:
-        return (self.after.qwk or 0) > (self.before.qwk or 0)
+        """Closer to the teacher by QWK, without giving up exact agreement."""
+        return self.qwk_gain > 0.01 and self.exact_change > -0.05
+
+    @property
+    def qwk_gain(self) -> float:
+        return (self.after.qwk or 0) - (self.before.qwk or 0)
+
+    @property
+    def exact_change(self) -> float:
+        return (self.after.exact or 0) - (self.before.exact or 0)
 
 
 def cross_validate(

@@ -27,11 +27,15 @@ from grader.rubric import parse_rubric
 
 
 def _shifted(n=60, seed=0):
-    """A lenient teacher: one point above the rubric's score, whatever the answer says."""
+    """A teacher who gives 2 more points for one link and takes 1 off for a misconception.
+
+    Columns: link credited (0/1), misconception stated (0/1), the rubric's score.
+    """
     rng = np.random.default_rng(seed)
-    raw = rng.integers(0, 5, n).astype(float)
-    X = np.column_stack([rng.integers(0, 2, n), rng.integers(0, 2, n), raw])
-    return X, np.minimum(raw + 1, 5)
+    link = rng.integers(0, 2, n)
+    misconception = rng.integers(0, 2, n)
+    raw = rng.integers(1, 5, n).astype(float)
+    return np.column_stack([link, misconception, raw]), raw + 2 * link - misconception
 
 
 def test_estimator_contract():
@@ -43,18 +47,19 @@ def test_estimator_contract():
     X, y = _shifted()
     assert est.fit(X, y) is est
     learned = {k for k in vars(est) if k.endswith("_")}
-    assert {"coef_", "intercept_", "levels_", "alpha_", "n_features_in_"} <= learned
+    assert {"coef_", "levels_", "alpha_", "n_features_in_"} <= learned
     twin = clone(est)
     assert twin.get_params() == est.get_params() and not hasattr(twin, "coef_")
     with pytest.raises(ValueError, match="fitted with 3"):
         est.predict(np.zeros((1, 4)))
 
 
-def test_learns_a_lenient_teacher():
+def test_learns_how_the_teacher_weighs_the_evidence():
     X, y = _shifted()
     est = ScoreCalibrator().fit(X, y)
     assert np.array_equal(est.predict(X), y)
-    assert est.correction(X).mean() == pytest.approx(1.0, abs=0.2)
+    assert est.coef_[0] == pytest.approx(2, abs=0.3) and est.coef_[1] == pytest.approx(-1, abs=0.3)
+    assert est.predict(np.zeros((1, 3)))[0] == 0  # no evidence, no points: the correction has no intercept
 
 
 def test_predictions_are_the_teachers_levels():

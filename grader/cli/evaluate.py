@@ -181,6 +181,12 @@ def calibrate(
         click.echo(f"{'calibrated (after)':28}{dec(a.qwk):>6}{pct(a.exact):>8}{pct(a.adjacent):>10}")
         if result.helped:
             click.echo(f"Calibration brings the scores closer to yours. Use it with --calibration {output}")
+        elif result.qwk_gain > 0.01:
+            click.echo(
+                f"Calibration raises QWK but matches fewer of your scores exactly ({pct(b.exact)} -> "
+                f"{pct(a.exact)}): it is closer to you on average, not answer by answer. Use it if that "
+                "is what you need; otherwise improve the rubric (grader rubric suggest) or score more."
+            )
         else:
             click.echo(
                 "Calibration does not improve agreement on these answers; the rubric's own scores "
