@@ -331,7 +331,21 @@ def _score(
 _worker: dict[str, Any] = {}
 
 
+def _die_with_parent(parent: int) -> None:
+    """A worker whose parent is killed (kill -9) exits too, instead of waiting forever."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def _init_worker(
+    parent: int,
     rubric_json: dict[str, str],
     fingerprints: dict[str, str],
     model: str | None,
@@ -339,6 +353,7 @@ def _init_worker(
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops its workers with SIGTERM
+    _die_with_parent(parent)
     nlp = load_pipeline(model)
     _worker["checkers"] = {
         rid: Checker(Rubric.model_validate_json(js), nlp, calibration=calibration)
@@ -606,7 +621,7 @@ class _Run:
         pool = ctx.Pool(
             self.jobs,
             initializer=_init_worker,
-            initargs=(rubric_json, fingerprints, self.model, self.calibration),
+            initargs=(os.getpid(), rubric_json, fingerprints, self.model, self.calibration),
         )
         try:
             pending: deque[tuple[list[Task], Any]] = deque()
