@@ -194,9 +194,11 @@ def excerpt(answer: str, start: int, end: int) -> Excerpt:
     before, hit, after = answer[begin:start], answer[start:end], answer[end:finish]
     room = max(EXCERPT_CHARS - len(hit), 40)
     if len(before) > room // 2:
-        before = "…" + before[-(room // 2) :].lstrip()
+        cut = before[-(room // 2) :]
+        before = "…" + (cut.split(None, 1)[1] if " " in cut.strip() else cut.lstrip())  # whole words
     if len(after) > room // 2:
-        after = after[: room // 2].rstrip() + "…"
+        cut = after[: room // 2]
+        after = (cut.rsplit(None, 1)[0] if " " in cut.strip() else cut.rstrip()) + "…"
     return Excerpt(" ".join(before.split()) + (" " if before[-1:].isspace() else ""), hit, after.rstrip())
 
 
@@ -245,7 +247,7 @@ class ClassSummary:
 # --- charts -------------------------------------------------------------------------
 
 
-def _rc() -> dict[str, Any]:
+def _rc() -> Any:  # matplotlib's stubs want literal keys
     return {
         "svg.fonttype": "none",  # text stays text: crisp, searchable, in the page's font
         "svg.hashsalt": "grader",  # the same data gives the same file
@@ -263,7 +265,9 @@ def _rc() -> dict[str, Any]:
 
 def _svg(fig: Any) -> Markup:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", transparent=True)
+    # no metadata: no date (the same data gives the same file) and no links to anywhere
+    meta = {"Creator": None, "Date": None, "Format": None, "Type": None}
+    fig.savefig(buf, format="svg", bbox_inches="tight", transparent=True, metadata=meta)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]
     # scale with the page instead of a fixed size in points
@@ -272,8 +276,9 @@ def _svg(fig: Any) -> Markup:
 
 
 def distribution_chart(q: QuestionStats) -> Markup:
-    from matplotlib import rc_context
+    from matplotlib import colormaps, rc_context
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     top = q.max_score
     integer = all(float(s).is_integer() for s in q.scores) and float(top).is_integer()
@@ -286,8 +291,6 @@ def distribution_chart(q: QuestionStats) -> Markup:
     with rc_context(_rc()):
         fig = Figure(figsize=(5.2, 2.9))
         ax = fig.add_subplot()
-        from matplotlib import colormaps
-
         cmap = colormaps["RdYlGn"]
         colours = [cmap(0.12 + 0.76 * (v / top if top else 0)) for v in values]
         bars = ax.bar(values, counts, width=step * 0.78, color=colours, edgecolor="none")
@@ -317,7 +320,7 @@ def distribution_chart(q: QuestionStats) -> Markup:
         ax.set_xticks(values, [fmt_number(v) for v in values])
         ax.set_xlabel(f"score (out of {fmt_number(top)})")
         ax.set_ylabel("answers")
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylim(0, max(counts + [1]) * 1.18)
         ax.grid(axis="y", color=GRID, linewidth=0.8)
         ax.set_axisbelow(True)
