@@ -1,0 +1,176 @@
+"""Batch scoring speed and memory: `grader batch` next to the raw spaCy pipeline.
+
+Builds a class file of realistic answers (sentences of the bundled sample
+class recombined, with a typo or two each so the vocabulary keeps growing the
+way real student writing makes it grow), then prints, measured in one run:
+
+- answers per second for the raw spaCy pipeline (nlp.pipe on the same texts),
+  for the batch engine with --jobs 1 and with --jobs 2 (reading the file,
+  checking rows, scoring, writing the .partial, then the CSV and the JSONL),
+  and the ratios (targets: jobs 1 >= 0.8 of raw spaCy, jobs 2 >= 1.7 x jobs 1
+  on two cores);
+- the peak memory (max RSS of the largest process) of a whole `grader batch`
+  run, from process start to exit, on 10,000 and on 100,000 rows (target: the
+  larger run needs far less than 10 times the smaller one).
+
+    .venv/bin/python benchmarks/batch_speed.py [--answers 20000] [--memory-rows 10000 100000]
+
+The 100,000-row memory run takes a few minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from grader.batch import Outputs, RubricSet, run_batch
+from grader.checker import Checker
+from grader.nlp import load_pipeline
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "samples" / "class" / "neurons-frq.csv"
+RUBRICS = ROOT / "rubrics" / "ap-bio"
+
+
+def sentence_pool() -> dict[str, list[str]]:
+    """The sample class's sentences, by question."""
+    pool: dict[str, list[str]] = defaultdict(list)
+    with open(SAMPLE, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["question"].startswith("ap-bio/") and (RUBRICS / f"{row['question'][7:]}.yaml").exists():
+                pool[row["question"]] += [s for s in re.split(r"(?<=[.!?])\s+", row["answer"]) if s.strip()]
+    return pool
+
+
+def typo(word: str, rng: random.Random) -> str:
+    if len(word) < 5 or not word.isalpha():
+        return word
+    i = rng.randrange(1, len(word) - 2)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+def make_class(path: Path, rows: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    pool = sentence_pool()
+    questions = sorted(pool)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "question", "answer"])
+        for i in range(rows):
+            q = questions[i % len(questions)]
+            words = " ".join(rng.sample(pool[q], rng.randint(2, 5))).split(" ")
+            for _ in range(rng.randint(1, 2)):
+                k = rng.randrange(len(words))
+                words[k] = typo(words[k], rng)
+            w.writerow([f"s{i // len(questions):06d}", q, " ".join(words)])
+
+
+def texts_of(path: Path) -> list[str]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [row["answer"] for row in csv.DictReader(fh)]
+
+
+def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:
+    """(peak RSS in MB of the largest process of the run, seconds) for a command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(
+            f"{' '.join(cmd)} failed with {code}: {proc.stderr.read().decode() if proc.stderr else ''}"
+        )
+    return usage.ru_maxrss / 1024, seconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--answers", type=int, default=20_000, help="answers for the speed runs")
+    ap.add_argument("--memory-rows", type=int, nargs="*", default=[10_000, 100_000])
+    ap.add_argument("--memory-jobs", type=int, default=2, help="--jobs for the memory runs")
+    args = ap.parse_args()
+
+    rubrics = RubricSet.from_arg(str(RUBRICS))
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        src = tmp / "class.csv"
+        make_class(src, args.answers)
+        texts = texts_of(src)
+        words = sum(len(t.split()) for t in texts) / len(texts)
+        print(f"answers: {len(texts):,} ({words:.0f} words on average), 2 questions, {os.cpu_count()} CPUs")
+
+        nlp = load_pipeline()
+        list(nlp.pipe(texts[:300]))  # warm up
+        start = time.perf_counter()
+        for _ in nlp.pipe(texts, batch_size=64):
+            pass
+        raw = len(texts) / (time.perf_counter() - start)
+
+        rates = {}
+        for jobs in (1, 2):
+            out = tmp / f"jobs{jobs}.csv"
+            start = time.perf_counter()
+            result = run_batch(rubrics, src, Outputs.beside(out), jobs=jobs)
+            rates[jobs] = result.scored / (time.perf_counter() - start)
+            assert result.scored == len(texts), result
+        same = all(
+            (tmp / f"jobs1{s}").read_bytes() == (tmp / f"jobs2{s}").read_bytes() for s in (".csv", ".jsonl")
+        )
+
+        # the checker alone (spaCy + matching, negation, links, scoring), without the engine's I/O
+        by_question: dict[str, list[str]] = defaultdict(list)
+        with open(src, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                by_question[row["question"]].append(row["answer"])
+        start = time.perf_counter()
+        for q, answers in by_question.items():
+            for _ in Checker(rubrics.rubrics[q], nlp).check_many(answers):
+                pass
+        checker = len(texts) / (time.perf_counter() - start)
+
+        def line(name: str, rate: float, note: str) -> None:
+            print(f"{name:<34}{rate:8.1f} answers/s  {note}")
+
+        line("raw spaCy pipeline (nlp.pipe)", raw, "")
+        line("checker alone (check_many)", checker, f"({checker / raw:.2f} of raw spaCy)")
+        line("grader batch --jobs 1", rates[1], f"({rates[1] / raw:.2f} of raw spaCy; target >= 0.8)")
+        line(
+            "grader batch --jobs 2",
+            rates[2],
+            f"({rates[2] / rates[1]:.2f} x jobs 1; target >= 1.7 on 2 cores)",
+        )
+        print(f"batch engine cost over the checker alone: {100 * (checker / rates[1] - 1):.1f}%")
+        print(f"jobs 1 and jobs 2 wrote identical files: {same}")
+
+        peaks = {}
+        for rows in args.memory_rows:
+            big = tmp / f"class-{rows}.csv"
+            make_class(big, rows)
+            cmd = [sys.executable, "-m", "grader.cli.main", "batch", str(RUBRICS), str(big), "-o",
+                   str(tmp / f"mem-{rows}.csv"), "--jobs", str(args.memory_jobs), "--quiet"]  # fmt: skip
+            peaks[rows], seconds = peak_rss_mb(cmd)
+            print(
+                f"peak memory, {rows:>7,} rows (--jobs {args.memory_jobs}): "
+                f"{peaks[rows]:7.1f} MB  ({seconds:.0f} s)"
+            )
+        if len(peaks) >= 2:
+            lo, hi = min(peaks), max(peaks)
+            ratio = peaks[hi] / peaks[lo]
+            print(
+                f"memory {hi:,} rows / {lo:,} rows: {ratio:.2f} x for {hi / lo:.0f} x the rows "
+                "(target < 10 x)"
+            )
+
+
+if __name__ == "__main__":
+    main()
