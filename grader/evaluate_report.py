@@ -164,7 +164,7 @@ td,th{padding:.2rem .6rem;border:1px solid #ddd;text-align:right}
 th{background:#f4f4f4}td.l,th.l{text-align:left}.diag{background:#e3f4e3;font-weight:600}.zero{color:#bbb}
 .note{color:#555;font-size:.92rem}
 .answer{background:#fafafa;border-left:3px solid #bbb;padding:.4rem .7rem;margin:.3rem 0}
-.dis{margin:1rem 0}.ev{font-size:.92rem;margin:.1rem 0}.bad{color:#a33}.good{color:#285}
+.dis{margin:1rem 0}.ev{font-size:.92rem;margin:.1rem 0}.over{color:#a33}.under{color:#236}
 """
 
 
@@ -253,7 +253,7 @@ def html_report(data: dict[str, Any]) -> str:
         add("<p class='note'>Each with the machine's evidence: which phrase or rule misfired.</p>")
         for d in data["disagreements"]:
             second = f", second teacher {_e(d['second'])}" if d["second"] is not None else ""
-            cls = "bad" if d["difference"] > 0 else "good"
+            cls = "over" if d["difference"] > 0 else "under"  # machine above or below the teacher
             add(
                 f"<div class='dis'><b>{_e(d['id'])}</b> (line {d['line']}): "
                 f"teacher {_e(d['teacher'])}{second}, machine <span class='{cls}'>{_e(d['machine'])}</span>"
