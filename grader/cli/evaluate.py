@@ -58,6 +58,14 @@ def _load(
     return rub, scored
 
 
+def _check_folder(path: Path | None) -> None:
+    """Refuse an output in a folder that does not exist before the slow part, not after it."""
+    if path is not None and not path.parent.is_dir():
+        raise GraderError(
+            f"{path}: the folder {path.parent} does not exist; create it or choose another path"
+        )
+
+
 def _warn_skipped(scored: ScoredSet) -> None:
     for s in scored.skipped[:20]:
         click.echo(f"grader: {scored.source}:{s.line}: skipped ({s.id}): {s.reason}", err=True)
@@ -115,6 +123,7 @@ def evaluate(
     holding 1/0 are read as the teacher's per-point labels. Exit code 1 when some
     rows could not be used (they are listed).
     """
+    _check_folder(report_path)
     cols = dict(id_col=id_col, answer_col=answer_col, score_col=score_col, second_col=second_col)
     rub, scored = _load(rubric, scored_file, rubrics_dir, cols)
     calibration = load_calibration(calibration_path, rub) if calibration_path else None
@@ -158,6 +167,7 @@ def calibrate(
     see whether it helps. It needs 20 or more scored answers and at least one
     at every score level of the rubric.
     """
+    _check_folder(output)
     cols = dict(id_col=id_col, answer_col=answer_col, score_col=score_col, second_col=second_col)
     rub, scored = _load(rubric, scored_file, rubrics_dir, cols)
     checker = Checker(rub, model=model)
