@@ -40,6 +40,7 @@ CAUSE_MARKS = {"because", "since", "as", "when", "whenever", "if", "once", "afte
 EFFECT_MARKS = {"so", "therefore", "thus", "hence", "consequently", "then", "which"}
 MARKS = CAUSE_MARKS | EFFECT_MARKS
 CAUSE_PREPS = {"by", "from", "because", "due", "through", "via", "thanks", "with"}
+ON_VERBS = {"run", "depend", "rely", "operate", "work", "feed", "live", "function", "count"}
 CONTRAST_WORDS = {"unlike", "instead", "rather", "except", "besides", "despite", "whereas"}
 SUBJ = {"nsubj", "csubj", "expl"}
 CLAUSE_EDGES = {"advcl", "relcl", "acl", "ccomp", "conj", "parataxis"}
@@ -158,6 +159,8 @@ def _role(top: Token | None, lca: Token) -> str | None:
         low = top.lower_
         if low in CAUSE_PREPS - {"with"} or (low == "with" and lca.lemma_ in {"come"}):
             return "cause"
+        if low == "on" and lca.lemma_.lower() in ON_VERBS:
+            return "cause"  # "the pump runs on ATP", "depends on"
         if low == "without":
             # 'moves ions without energy' relates them; the mention itself is negated
             return "cause" if _is_counterfactual_clause(lca) else "obj"
@@ -275,6 +278,9 @@ def sentence_opener(doc: Doc, sent_start: int) -> tuple[Token, int] | None:
         return None
     first = words[0]
     low = first.lower_
+    second = words[1].lower_ if len(words) > 1 else ""
+    if low in BACKWARD_OPENERS and second in {"of", "this", "that", "these", "then"}:
+        return first, 1  # "Because of this, ...", "Since this happens, ...": the earlier is the cause
     if low in BACKWARD_OPENERS:
         return first, -1
     if low in {"this", "that", "it"} and any(w.lower_ in BACKWARD_OPENERS for w in words[1:4]):

@@ -331,6 +331,8 @@ def _explain(exc: ValidationError, node: yaml.Node | None, source: str) -> str:
             msg = f"unknown field; check its spelling (rubric fields: {_allowed(loc)})"
         elif err["type"] == "missing":
             msg = "required field is missing; add it"
+        elif err["type"] == "string_type" and isinstance(err.get("input"), bool | int | float):
+            msg += f" (YAML read {err['input']!r} as a {type(err['input']).__name__}; put the text in quotes)"
         lines.append(f"{where}: {field}: {msg}")
     more = len(exc.errors()) - 5
     if more > 0:
