@@ -17,7 +17,7 @@ CASES = [
     ("ATP-->pump", "ATP -> pump"),
     ("about −70 mV", "about -70 mV"),
     ("about -70mV.", "about -70 mV."),
-    ("it’s “active”", "it's \"active\""),
+    ("it’s “active”", 'it\'s "active"'),
     ("the pump wich makes", "the pump which makes"),
     ("Becuase the channels open", "Because the channels open"),
     ("it doesnt need ATP", "it doesn't need ATP"),
