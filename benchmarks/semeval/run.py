@@ -3,10 +3,15 @@
 For each question with a rubric in ./rubrics, the rubric was written from the
 question, its reference answer and its training answers; figures are reported
 on the unseen-answers test split (test-ua) of the same questions, raw and with
-a calibration fitted on the training answers only. The data is read where it
-lies (never copied into this repository):
+a calibration fitted on the training answers only. With --split test-uq
+--rubrics benchmarks/semeval/rubrics-uq, the rubrics are those of the
+unseen-questions test split, written from each question and its reference
+answer only (those questions have no training answers, so there is no
+calibration). The data is read where it lies (never copied into this
+repository):
 
-    python benchmarks/semeval/run.py [--data DIR] [--json] [--csv-dir DIR]
+    python benchmarks/semeval/run.py [--data DIR] [--split test-ua|test-uq] [--rubrics DIR]
+                                     [--json] [--csv-dir DIR]
 
 DIR defaults to $GRADER_SEMEVAL_DIR, else ../shared/data/semeval2013-task7
 beside the repository. Labels become scores: with the 5-way labels (read with
@@ -58,6 +63,17 @@ FIVE_WAY = ["correct", "contradictory", "partially_correct_incomplete", "irrelev
 FIVE_WAY_SCORE = {"correct": 2, "partially_correct_incomplete": 1}
 SCALE_5 = "5-way labels: correct=2, partially_correct_incomplete=1, contradictory/irrelevant/non_domain=0"
 SCALE_3 = "3-way labels: correct=2, contradictory/incorrect=0"
+# split -> (parquet file, folder name in the zip)
+SPLITS = {
+    "train": ("train-00001.parquet", "training/"),
+    "test-ua": ("test-ua-00001.parquet", "test-unseen-answers"),
+    "test-uq": ("test-uq-00001.parquet", "test-unseen-questions"),
+}
+WRITTEN_FROM = {
+    "test-ua": "rubrics written from each question's reference and training answers; reported on test-ua",
+    "test-uq": "rubrics written from each question and its reference answer only, before reading any "
+    "answer; reported on test-uq",
+}
 
 
 @dataclass
@@ -84,36 +100,48 @@ def question_of(answer_id: str) -> str:
     return answer_id.rsplit(".", 2)[0]
 
 
-def load_five_way(folder: Path) -> dict[str, list[Item]]:
+def questions_in(rubrics: Path) -> dict[str, str]:
+    """Question id -> rubric file: the list above for ./rubrics, else from the file names
+    (em-33b.yaml is EM.33b)."""
+    if rubrics.resolve() == (HERE / "rubrics").resolve():
+        return QUESTIONS
+    out = {}
+    for path in sorted(rubrics.glob("*.yaml")):
+        module, _, number = path.stem.partition("-")
+        out[f"{module.upper()}.{number}"] = path.name
+    return out
+
+
+def load_five_way(folder: Path, questions: dict[str, str], test: str) -> dict[str, list[Item]]:
     import pyarrow.parquet as pq
 
     splits = {}
-    for split, name in (("train", "train-00001.parquet"), ("test-ua", "test-ua-00001.parquet")):
-        rows = pq.read_table(folder / "scientsbank_5way_parquet" / name).to_pylist()
+    for split in ("train", test):
+        rows = pq.read_table(folder / "scientsbank_5way_parquet" / SPLITS[split][0]).to_pylist()
         splits[split] = [
             Item(r["id"], question_of(r["id"]), r["student_answer"], FIVE_WAY[r["label"]])
             for r in rows
-            if question_of(r["id"]) in QUESTIONS
+            if question_of(r["id"]) in questions
         ]
     return splits
 
 
-def load_three_way(folder: Path) -> dict[str, list[Item]]:
-    splits: dict[str, list[Item]] = {"train": [], "test-ua": []}
+def load_three_way(folder: Path, questions: dict[str, str], test: str) -> dict[str, list[Item]]:
+    splits: dict[str, list[Item]] = {"train": [], test: []}
     with zipfile.ZipFile(folder / "semeval-3way.zip") as zf:
         for name in zf.namelist():
             if "/3way/sciEntsBank/" not in name or not name.endswith(".xml"):
                 continue
-            if name.startswith("training/"):
+            if name.startswith(SPLITS["train"][1]):
                 split = "train"
-            elif "test-unseen-answers" in name:
-                split = "test-ua"
+            elif SPLITS[test][1] in name:
+                split = test
             else:
                 continue
             root = ET.fromstring(zf.read(name))
             for sa in root.iter("studentAnswer"):
                 qid = question_of(sa.get("id", ""))
-                if qid in QUESTIONS:
+                if qid in questions:
                     splits[split].append(
                         Item(sa.get("id", ""), qid, (sa.text or "").strip(), sa.get("accuracy", ""))
                     )
@@ -144,15 +172,18 @@ def contradictory_handling(items: list[Item], feedbacks: list[Any]) -> dict[str,
     }
 
 
-def run(folder: Path, csv_dir: Path | None) -> dict[str, Any]:
+def run(
+    folder: Path, csv_dir: Path | None, split: str = "test-ua", rubrics: Path = HERE / "rubrics"
+) -> dict[str, Any]:
+    questions = questions_in(rubrics)
     try:
         import pyarrow  # noqa: F401
 
-        splits, scale = load_five_way(folder), SCALE_5
+        splits, scale = load_five_way(folder, questions, split), SCALE_5
     except ImportError:
-        splits, scale = load_three_way(folder), SCALE_3
+        splits, scale = load_three_way(folder, questions, split), SCALE_3
     nlp = load_pipeline()
-    out: dict[str, Any] = {"scale": scale, "questions": [], "split_reported": "test-ua"}
+    out: dict[str, Any] = {"scale": scale, "questions": [], "split_reported": split}
     pooled: dict[str, list[float]] = {
         "teacher": [],
         "raw": [],
@@ -164,24 +195,30 @@ def run(folder: Path, csv_dir: Path | None) -> dict[str, Any]:
     contra_fbs: list[Any] = []
     test_items: list[Item] = []
     test_fbs: list[Any] = []
-    for qid, rubric_file in QUESTIONS.items():
-        rubric = load_rubric(HERE / "rubrics" / rubric_file)
+    for qid, rubric_file in questions.items():
+        rubric = load_rubric(rubrics / rubric_file)
         train = [it for it in splits["train"] if it.question == qid]
-        test = [it for it in splits["test-ua"] if it.question == qid]
+        test = [it for it in splits[split] if it.question == qid]
+        if not test:
+            raise SystemExit(f"{qid} has no {split} answers; give the rubrics of that split with --rubrics")
         checker = Checker(rubric, nlp)
-        train_set, test_set = scored_set(train, f"{qid} train"), scored_set(test, f"{qid} test-ua")
+        train_set, test_set = scored_set(train, f"{qid} train"), scored_set(test, f"{qid} {split}")
         train_fb = check_scored(checker, train_set.answers)
         test_fb = check_scored(checker, test_set.answers)
         if csv_dir is not None:
-            for split, items in (("train", train), ("test-ua", test)):
-                write_csv(csv_dir / f"{rubric_file.removesuffix('.yaml')}-{split}.csv", items)
+            for name, items in (("train", train), (split, test)):
+                if items:
+                    write_csv(csv_dir / f"{rubric_file.removesuffix('.yaml')}-{name}.csv", items)
         row: dict[str, Any] = {
             "question": qid,
             "rubric": rubric.id,
-            "train": figures(Evaluation(rubric, train_set, train_fb).machine),
+            # unseen questions have no training answers
+            "train": figures(Evaluation(rubric, train_set, train_fb).machine) if train else None,
             "test_raw": figures(Evaluation(rubric, test_set, test_fb).machine),
         }
         try:
+            if not train:
+                raise CalibrationError("no training answers for this question")
             cal = calibrate(rubric, train_set, train_fb).calibration
             test_cal = [cal.apply(fb) for fb in test_fb]
             row["test_calibrated"] = figures(Agreement.of(test_set.scores, [fb.score for fb in test_cal]))
@@ -201,7 +238,9 @@ def run(folder: Path, csv_dir: Path | None) -> dict[str, Any]:
         row["contradictory_test"] = contradictory_handling(test, test_fb)
         out["questions"].append(row)
     out["overall"] = {
-        "train": figures(Agreement.of(pooled["train_teacher"], pooled["train_raw"])),
+        "train": figures(Agreement.of(pooled["train_teacher"], pooled["train_raw"]))
+        if pooled["train_teacher"]
+        else None,
         "test_raw": figures(Agreement.of(pooled["teacher"], pooled["raw"])),
         # pooled only when every question could be calibrated
         "test_calibrated": None
@@ -231,9 +270,10 @@ def _f(x: float | None, pct: bool = False) -> str:
 def print_report(r: dict[str, Any]) -> None:
     print("SciEntsBank (SemEval-2013 Task 7): agreement of grader with the annotators' labels")
     print(f"scale: {r['scale']}")
-    print("rubrics written from each question's reference and training answers; reported on test-ua")
+    split = r["split_reported"]
+    print(WRITTEN_FROM[split])
     print()
-    print(f"{'':10}{'test-ua':>4}{'raw':>9}{'':13}{'calibrated':>12}{'':11}{'train (seen)':>14}")
+    print(f"{'':10}{split:>4}{'raw':>9}{'':13}{'calibrated':>12}{'':11}{'train (seen)':>14}")
     print(
         f"{'question':10}{'n':>4}  {'QWK':>6}{'exact':>7}{'adj':>6}  {'QWK':>6}{'exact':>7}{'adj':>6}"
         f"  {'n':>4}{'QWK':>6}{'exact':>7}"
@@ -242,18 +282,23 @@ def print_report(r: dict[str, Any]) -> None:
     rows.append(("overall", r["overall"]["test_raw"], r["overall"]["test_calibrated"], r["overall"]["train"]))
     for name, raw, cal, tr in rows:
         cal = cal or {"qwk": None, "exact": None, "adjacent": None}
+        tr = tr or {"n": 0, "qwk": None, "exact": None}
         print(
             f"{name:10}{raw['n']:>4}  {_f(raw['qwk']):>6}{_f(raw['exact'], True):>7}"
             f"{_f(raw['adjacent'], True):>6}"
             f"  {_f(cal['qwk']):>6}{_f(cal['exact'], True):>7}{_f(cal['adjacent'], True):>6}"
             f"  {tr['n']:>4}{_f(tr['qwk']):>6}{_f(tr['exact'], True):>7}"
         )
-    print("train: the answers read while writing the rubrics (and fitting the calibration), so optimistic")
+    if r["overall"]["train"] is not None:
+        print(
+            "train: the answers read while writing the rubrics (and fitting the calibration), so optimistic"
+        )
     for q in r["questions"]:
-        if q.get("calibration_refused"):
+        if q.get("calibration_refused") and q["train"] is not None:
             print(f"{q['question']}: no calibration ({q['calibration_refused']})")
     print()
-    for name, c in (("test-ua", r["contradictory_test"]), ("train and test-ua", r["contradictory"])):
+    both = r["overall"]["train"] is not None
+    for name, c in ((split, r["contradictory_test"]), *([(f"train and {split}", r["contradictory"])] * both)):
         print(
             f"contradictory answers ({name}, n={c['n']}): full credit {c['full_credit']}, "
             f"partial {c['partial_credit']}, none {c['no_credit']}; a misconception fired in "
@@ -264,6 +309,12 @@ def print_report(r: dict[str, Any]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", help="the semeval2013-task7 folder")
+    parser.add_argument(
+        "--split", choices=["test-ua", "test-uq"], default="test-ua", help="the split to report on"
+    )
+    parser.add_argument(
+        "--rubrics", type=Path, default=HERE / "rubrics", help="rubric folder (em-33b.yaml for EM.33b)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--csv-dir", type=Path, help="also write each question's answers as CSV for grader evaluate"
@@ -276,7 +327,7 @@ def main() -> int:
             "(give --data DIR or set GRADER_SEMEVAL_DIR)"
         )
         return 0
-    result = run(folder, args.csv_dir)
+    result = run(folder, args.csv_dir, args.split, args.rubrics)
     if args.json:
         print(json.dumps(result))
     else:
