@@ -15,7 +15,7 @@ from .errors import AnswerError
 from .feedback import ConceptResult, Evidence, Feedback, LinkResult, MisconceptionResult
 from .links import Relation, arrow_between, pronoun_relation, relate, sentence_opener
 from .matching import CompiledRubric, Hit
-from .negation import NEG_WORDS, frame, polarity
+from .negation import NEG_WORDS, frame, negation_of, polarity
 from .nlp import Normalized, load_pipeline, normalize, pipeline_name
 from .rubric import Rubric
 from .scoring import score
@@ -208,9 +208,7 @@ class _Analysis:
                     negated = (
                         s.negated
                         or o.negated
-                        or any(
-                            c.dep_ == "neg" for t in relating if t.pos_ in {"VERB", "AUX"} for c in t.children
-                        )
+                        or any(negation_of(t) is not None for t in relating if t.pos_ in {"VERB", "AUX"})
                     )
                     if negated != negated_claim:
                         continue

@@ -83,7 +83,10 @@ def relate(
     top_b = path_b[-1] if path_b else None
 
     # a relative clause on a noun: the noun is the relative clause's subject
-    verb, role_a, role_b = lca, _role(top_a, lca), _role(top_b, lca)
+    verb, role_a, role_b = lca, _role(top_a, lca, path_a[:-1]), _role(top_b, lca, path_b[:-1])
+    # None: the mention is the meeting word itself; "other": it hangs below it some other way
+    role_a = "other" if role_a is None and top_a is not None else role_a
+    role_b = "other" if role_b is None and top_b is not None else role_b
     if lca.pos_ not in {"VERB", "AUX"}:
         for top, path, other in ((top_b, path_b, "a"), (top_a, path_a, "b")):
             if top is not None and top.dep_ in {"relcl", "acl"}:
@@ -148,7 +151,7 @@ def _is_contrast(t: Token) -> bool:
     return t.dep_ == "pobj" and t.head.lower_ in CONTRAST_WORDS
 
 
-def _role(top: Token | None, lca: Token) -> str | None:
+def _role(top: Token | None, lca: Token, below: list[Token] | None = None) -> str | None:
     """The part a side plays for the word where the two paths meet."""
     if top is None:
         return None
@@ -166,6 +169,8 @@ def _role(top: Token | None, lca: Token) -> str | None:
             return "cause" if _is_counterfactual_clause(lca) else "obj"
         return "obj"
     if dep == "advcl":
+        if below and any(t.dep_ == "prep" for t in below):
+            return None  # "because it moves ions against the gradient": a side remark, not the cause
         marks = {c.lower_ for c in top.children if c.dep_ in {"mark", "advmod"}}
         if marks & CAUSE_MARKS:
             return "cause"

@@ -76,15 +76,33 @@ def polarity(tok: Token) -> Polarity:
         cur = cur.head
 
 
+def negation_of(tok: Token) -> Token | None:
+    """The word that negates `tok` itself, if any (a `neg` child, "no", "never", ...)."""
+    return _neg_child(tok)
+
+
 def _neg_child(tok: Token) -> Token | None:
     for child in tok.children:
         if child.dep_ == "neg":
+            if _not_a_denial(child):
+                continue
             return child
         if child.lower_ in NEG_DETS and child.dep_ in {"det", "advmod", "preconj", "amod"}:
             return child
         if child.lower_ in {"nothing", "none"} and child.dep_ in {"nsubj", "dobj", "attr"}:
             return child if child.i != tok.i else None
     return None
+
+
+def _not_a_denial(neg: Token) -> bool:
+    """'doesn't just use ATP' (not only/just/merely) adds, it does not deny; in 'uses ATP,
+    not diffusion' the 'not' after a comma denies only what follows it."""
+    doc = neg.doc
+    nxt = doc[neg.i + 1] if neg.i + 1 < len(doc) else None
+    if nxt is not None and nxt.lower_ in {"just", "only", "merely", "simply"}:
+        return True
+    prev = doc[neg.i - 1] if neg.i > 0 else None
+    return prev is not None and prev.text == "," and neg.i > neg.head.i
 
 
 def _is_clause(tok: Token) -> bool:

@@ -29,6 +29,8 @@ CONCEPTS = [
     ("No ATP is used here.", set(), {"atp"}),
     ("The potential is set up not by diffusion but by active transport.", {"active_transport"}, set()),
     ("Without ATP the pump would stop.", {"atp", "active_transport"}, set()),
+    ("The pump doesn't just use ATP, it also builds a gradient.", {"atp", "active_transport"}, set()),
+    ("Active transport uses ATP, not diffusion.", {"atp", "active_transport"}, set()),
     # what is not enough
     ("Neurons have channels in their membranes.", set(), {"channels_open"}),
     ("An action potential is a signal.", set(), {"potential_change"}),
@@ -59,6 +61,17 @@ LINKS = [
     ("The pump uses ATP. This creates a concentration gradient.", {"active_transport -> gradient"}, set()),
     ("The Na+/K+ pump is in the membrane. It uses ATP.", {"atp -> active_transport"}, set()),
     ("Because sodium channels open, the membrane depolarizes.", {"channels_open -> potential_change"}, set()),
+    ("The pump runs on ATP.", {"atp -> active_transport"}, set()),
+    (
+        "The pump moves 3 Na+ out and 2 K+ in. Because of this there is a concentration gradient.",
+        {"active_transport -> gradient"},
+        set(),
+    ),
+    (
+        "The pump requires ATP because it moves ions against the concentration gradient.",
+        {"atp -> active_transport"},
+        set(),
+    ),
     # keyword list: concepts but no reasoning
     (
         "ATP, active transport, concentration gradient, channels open, depolarization.",
@@ -92,6 +105,8 @@ MISCONCEPTIONS = [
     ("Diffusion sets up the resting potential.", {"diffusion_sets_potential"}),
     ("Unlike diffusion, the pump uses ATP to build the gradient.", set()),
     ("The potential is not set up by diffusion.", set()),
+    ("Active transport uses ATP, not diffusion.", set()),
+    ("The pump doesn't just use ATP, it also builds a gradient.", set()),
 ]
 
 
