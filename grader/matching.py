@@ -166,8 +166,37 @@ def _osa_distance(a: str, b: str, limit: int) -> int:
 _H = StringStore()
 _ARROW_IDS = {_H.add(a) for a in ARROWS}
 _SKIP_DET_IDS = {_H.add(w) for w in SKIP_DET}
+# third-person possessives point back ("against their gradient"); "your temperature" keeps "your"
+_SKIP_POSS_IDS = {_H.add(w) for w in ("its", "their", "his", "her", "whose")}
 _POSS_TAG = _H.add("PRP$")
 _NEG_DEP = _H.add("neg")
+_HAVE = _H.add("have")
+_VBN = _H.add("VBN")
+_DEGREE_TAGS = {"JJR", "JJS", "RBR", "RBS"}
+
+
+CLAUSE_WORDS = {
+    "because", "so", "but", "then", "if", "when", "although", "though", "whereas", "unless",
+    "since", "therefore", "however", "while", "thus", "hence",
+}  # fmt: skip
+_CLAUSE_IDS = {_H.add(w) for w in (*CLAUSE_WORDS, ";")}
+_CC_IDS = {_H.add(w) for w in ("and", "or")}
+
+
+def _opens_clause(tok: Token) -> bool:
+    """Where a new clause starts: "because", "so", "but", ";", or an "and" before a verb
+    with a subject of its own ("... rises, and the penny scratches it")."""
+    if tok.lower in _CLAUSE_IDS:
+        return True
+    if tok.lower in _CC_IDS and tok.dep_ == "cc":
+        return any(
+            c.i > tok.i
+            and c.dep_ == "conj"
+            and c.pos_ in {"VERB", "AUX"}
+            and any(g.dep_ in {"nsubj", "nsubjpass", "expl"} for g in c.children)
+            for c in tok.head.children
+        )
+    return False
 
 
 def skip_token(tok: Token) -> bool:
@@ -176,15 +205,26 @@ def skip_token(tok: Token) -> bool:
     if tok.is_punct or tok.is_space:
         return tok.orth not in _ARROW_IDS
     if tok.pos == AUX and tok.dep != _NEG_DEP:
+        # "has" is a verb of its own in "a rock has one mineral", an auxiliary in "has moved"
+        if tok.lemma == _HAVE:
+            nxt = tok.nbor() if tok.i + 1 < len(tok.doc) else None
+            return nxt is not None and nxt.tag == _VBN
         return True
-    return tok.lower in _SKIP_DET_IDS or tok.tag == _POSS_TAG  # its, their: PRP$ with or without a parse
+    if tok.lower in _SKIP_DET_IDS:
+        return True
+    return tok.tag == _POSS_TAG and tok.lower in _SKIP_POSS_IDS
 
 
-def base_keys(tok: Token) -> tuple[str, ...]:
+def base_keys(tok: Token, phrase: bool = False) -> tuple[str, ...]:
+    """A token's match keys: its lemma and its lower-case form, ions unified. In a rubric
+    phrase a comparative stays itself ("colder" must not meet "cold"); in an answer it
+    meets both."""
     lower = tok.lower_
     ion = ION_KEYS.get(lower) or ION_KEYS.get(lower.rstrip("+-"))
     if ion:
         return (ion,)
+    if phrase and tok.tag_ in _DEGREE_TAGS:
+        return (lower,)
     lemma = tok.lemma_.lower()
     return (lemma,) if lemma == lower else (lemma, lower)
 
@@ -197,6 +237,7 @@ class Keyed:
     keys: list[tuple[str, ...]]
     corrected: dict[int, str]  # token index -> corrected word
     sent_of: list[int]  # sentence number per key position
+    clause_of: list[int] = field(default_factory=list)  # clause number per key position
 
 
 class CompiledRubric:
@@ -225,7 +266,7 @@ class CompiledRubric:
         parts = sorted({part.strip() for _, _, p in phrases for part in _PARTS.split(p) if part.strip()})
         disable = [name for name in ("parser", "senter") if name in nlp.pipe_names]
         keys_of = {
-            part: [base_keys(t) for t in doc if not skip_token(t)]
+            part: [base_keys(t, phrase=True) for t in doc if not skip_token(t)]
             for part, doc in zip(
                 parts, nlp.pipe((normalize(p).text for p in parts), disable=disable), strict=True
             )
@@ -289,11 +330,15 @@ class CompiledRubric:
         keys: list[tuple[str, ...]] = []
         corrected: dict[int, str] = {}
         sent_of: list[int] = []
+        clause_of: list[int] = []
         cache = self._keys_cache
-        sent_no = -1
+        sent_no = clause_no = -1
         for tok in doc:
             if tok.i == 0 or tok.is_sent_start:
                 sent_no += 1
+                clause_no += 1
+            elif _opens_clause(tok):
+                clause_no += 1
             if skip_token(tok):
                 continue
             lower, lemma = tok.lower_, tok.lemma_
@@ -308,7 +353,8 @@ class CompiledRubric:
             tokens.append(tok.i)
             keys.append(k)
             sent_of.append(sent_no)
-        return Keyed(tokens, keys, corrected, sent_of)
+            clause_of.append(clause_no)
+        return Keyed(tokens, keys, corrected, sent_of, clause_of)
 
     def _keys_for(self, tok: Token, lower: str, lemma: str) -> tuple[tuple[str, ...], str | None]:
         """Match keys of a word form, and the rubric word it misspells (if it does)."""
@@ -398,9 +444,10 @@ class CompiledRubric:
         spans = []
         for part in rest:
             found = None
+            clause = keyed.clause_of[pos - 1]
             for start in range(pos, min(pos + MAX_GAP + 1, len(keyed.keys))):
-                if keyed.sent_of[start] != sent or ARROWS & set(keyed.keys[start]):
-                    break  # a gap never crosses a sentence or a student's arrow
+                if keyed.clause_of[start] != clause or ARROWS & set(keyed.keys[start]):
+                    break  # a gap never crosses a clause, a sentence or a student's arrow
                 if _seq_at(keyed, start, part, sent):
                     found = start + len(part)
                     spans.append((start, found))

@@ -38,8 +38,11 @@ class Polarity:
 def polarity(tok: Token) -> Polarity:
     """Polarity of the mention whose head is `tok`."""
     cur = tok
+    came_from: Token | None = None
     while True:
         cue = _neg_child(cur)
+        if cue is not None and came_from is not None and came_from.dep_ == "nsubj" and cur.lemma_ == "be":
+            cue = None  # "the veins are not the same": a copula's "not" denies the predicate only
         if cue is not None:
             frame = _counterfactual_frame(cur)
             if frame:
@@ -73,7 +76,7 @@ def polarity(tok: Token) -> Polarity:
             return Polarity(False)
         if cur.dep_ == "conj" and (_contrast_between(cur.head, cur) or _is_clause(cur)):
             return Polarity(False)
-        cur = cur.head
+        came_from, cur = cur, cur.head
 
 
 def negation_of(tok: Token) -> Token | None:

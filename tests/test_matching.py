@@ -22,6 +22,18 @@ concepts:
   - id: gradient
     label: Gradient
     phrases: [concentration gradient]
+  - id: rock_has_minerals
+    label: A rock has many minerals
+    phrases: [rock ... have ... mineral]
+  - id: your_temperature
+    label: Your own temperature
+    phrases: [your temperature]
+  - id: colder
+    label: Colder
+    phrases: [be colder]
+  - id: paperclip_scratches_penny
+    label: The paperclip scratches the penny
+    phrases: [paperclip ... scratch ... penny]
   - id: voltage
     label: A negative voltage
     patterns: [[{"TEXT": {"REGEX": "^-\\\\d+$"}}, {"LOWER": "mv"}]]
@@ -45,6 +57,20 @@ CASES = [
     ("A concentraion gradiant forms.", {"gradient"}),
     ("It rests at -70 mV.", {"voltage"}),
     ("It rests at 70 mV.", set()),
+    # a written verb stays in the phrase: "have" is not dropped as an auxiliary
+    ("A rock has many minerals in it.", {"rock_has_minerals"}),
+    ("A rock is made of minerals.", set()),
+    ("The rock has moved minerals.", set()),
+    # "your" is kept; "their/its" are skipped on both sides
+    ("It measures your temperature.", {"your_temperature"}),
+    ("It measures the temperature.", set()),
+    # a comparative in a phrase does not meet the plain adjective
+    ("The water is colder now.", {"colder"}),
+    ("The water is cold.", set()),
+    # a gap never crosses a clause
+    ("The paperclip scratches the penny.", {"paperclip_scratches_penny"}),
+    ("If the paperclip scratches it then the penny scratches it.", set()),
+    ("The paperclip is soft, but the penny is hard.", set()),
 ]
 
 

@@ -54,3 +54,18 @@ def test_counterfactual_is_marked(nlp):
 )
 def test_rather_than(nlp, text, word, negated):
     assert polarity(token(nlp(text), word)).negated is negated
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "negated"),
+    [
+        ("The veins are not the same.", "veins", False),
+        ("The veins are not the same.", "same", True),
+        ("The pump is not passive transport.", "transport", True),
+        ("The pump is not passive transport.", "pump", False),
+        ("ATP is not needed.", "ATP", True),
+        ("Active transport does not need ATP.", "transport", True),
+    ],
+)
+def test_copula_negation_denies_the_predicate(nlp, text, word, negated):
+    assert polarity(token(nlp(text), word)).negated is negated
