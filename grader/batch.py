@@ -41,7 +41,7 @@ import signal
 import time
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -349,14 +349,14 @@ def _init_worker(
     rubric_json: dict[str, str],
     fingerprints: dict[str, str],
     model: str | None,
-    calibration: Calibration | None,
+    calibrations: dict[str, Calibration],
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops its workers with SIGTERM
     _die_with_parent(parent)
     nlp = load_pipeline(model)
     _worker["checkers"] = {
-        rid: Checker(Rubric.model_validate_json(js), nlp, calibration=calibration)
+        rid: Checker(Rubric.model_validate_json(js), nlp, calibration=calibrations.get(rid))
         for rid, js in rubric_json.items()
     }
     _worker["fingerprints"] = fingerprints
@@ -433,7 +433,7 @@ class _Run:
         chunk_size: int,
         fresh: bool,
         model: str | None,
-        calibration: Calibration | None,
+        calibrations: dict[str, Calibration],
         progress: Progress,
         count_rows: bool,
     ):
@@ -445,7 +445,7 @@ class _Run:
         self.chunk = chunk_size
         self.fresh = fresh
         self.model = model
-        self.calibration = calibration
+        self.calibrations = calibrations
         self.progress = progress
         self.count_rows = count_rows
         self.result = BatchResult(outputs)
@@ -567,10 +567,11 @@ class _Run:
                 # still fail fast on a missing file or column, before loading spaCy
                 next(iter(read_rows(self.input, required=self.required())), None)
             nlp = load_pipeline(self.model)
-            cal = self.calibration
-            checkers = {rid: Checker(r, nlp, calibration=cal) for rid, r in self.rubrics.rubrics.items()}
+            cal = self.calibrations
+            rubrics = self.rubrics.rubrics
+            checkers = {rid: Checker(r, nlp, calibration=cal.get(rid)) for rid, r in rubrics.items()}
             pipeline = pipeline_name(nlp)
-            fingerprints = {rid: scored_with(r, pipeline, cal) for rid, r in self.rubrics.rubrics.items()}
+            fingerprints = {rid: scored_with(r, pipeline, cal.get(rid)) for rid, r in rubrics.items()}
             store = RecordStore(self.outputs, fingerprints, self.fresh)
             errors = _Errors(self.outputs.errors)
             self.progress.start(total)
@@ -621,7 +622,7 @@ class _Run:
         pool = ctx.Pool(
             self.jobs,
             initializer=_init_worker,
-            initargs=(os.getpid(), rubric_json, fingerprints, self.model, self.calibration),
+            initargs=(os.getpid(), rubric_json, fingerprints, self.model, self.calibrations),
         )
         try:
             pending: deque[tuple[list[Task], Any]] = deque()
@@ -732,16 +733,18 @@ def run_batch(
     chunk_size: int = DEFAULT_CHUNK,
     fresh: bool = False,
     model: str | None = None,
-    calibration: Calibration | None = None,
+    calibration: Calibration | Mapping[str, Calibration] | None = None,
     progress: Progress | None = None,
     count_rows: bool = False,
     sinks: Iterable[RecordSink] = (),
 ) -> BatchResult:
     """Score every row of `input_path`; write outputs.csv and outputs.jsonl (and outputs.errors).
 
-    `calibration` is passed to each Checker (it must pickle when jobs > 1; give it a
-    `fingerprint` string so its records can be reused by a later run). Raises
-    BatchInterrupted on Ctrl-C or SIGTERM after keeping every finished answer.
+    `calibration` rescores each Feedback (Checker(..., calibration=...)): one object, applied
+    to the rubric named by its `rubric_id` attribute (or to every rubric if it has none), or
+    a {rubric id: calibration} mapping. It must pickle when jobs > 1, and a `fingerprint`
+    string lets a later run reuse the answers it scored. Raises BatchInterrupted on Ctrl-C
+    or SIGTERM after keeping every finished answer.
     """
     if jobs < 1:
         raise GraderError(f"--jobs {jobs}: give 1 or more processes")
@@ -756,12 +759,31 @@ def run_batch(
         chunk_size=chunk_size,
         fresh=fresh,
         model=model,
-        calibration=calibration,
+        calibrations=_calibrations(calibration, rubrics),
         progress=progress or NoProgress(),
         count_rows=count_rows,
     )
     with _sigterm_as_interrupt():
         return run.run(list(sinks))
+
+
+def _calibrations(
+    calibration: Calibration | Mapping[str, Calibration] | None, rubrics: RubricSet
+) -> dict[str, Calibration]:
+    if calibration is None:
+        return {}
+    if isinstance(calibration, Mapping):
+        found = dict(calibration)
+    else:
+        rid = getattr(calibration, "rubric_id", None)
+        found = {rid: calibration} if rid else dict.fromkeys(rubrics.rubrics, calibration)
+    unknown = [rid for rid in found if rid not in rubrics.rubrics]
+    if unknown:
+        raise GraderError(
+            f"the calibration is for {', '.join(unknown)}, which is not a rubric of this run "
+            f"({rubrics.describe()}); give the calibration made for one of them"
+        )
+    return found
 
 
 @contextlib.contextmanager

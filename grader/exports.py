@@ -14,7 +14,7 @@ the SIS User ID (and a note says so).
 
 Gradescope: Name, SID, Email, then per question one 0/1 column per rubric
 item (concept or link) and the question's score, then Total Score. SID is the
-key; without a SID column the student id column is used.
+key: the input's SID column, else its SIS User ID column, else the student id.
 """
 
 from __future__ import annotations
@@ -140,7 +140,8 @@ def write_gradescope(
         w.writerow(header)
         for sid, marks in book.students.items():
             info = roster.get(sid, {})
-            cells: list[Any] = [info.get("name", ""), info.get("sid") or sid, info.get("email", "")]
+            sid_cell = info.get("sid") or info.get("sis_user_id") or sid
+            cells: list[Any] = [info.get("name", ""), sid_cell, info.get("email", "")]
             for r in rubrics:
                 keys = [c.id for c in r.concepts] + [lk.key for lk in r.links]
                 m = marks.get(r.id)
@@ -148,8 +149,10 @@ def write_gradescope(
                 cells.append(fmt_number(m.score) if m else "")
             cells.append(fmt_number(sum(m.score for m in marks.values())))
             w.writerow(cells)
-    if "sid" not in have:
-        notes.append("gradescope: the input has no 'SID' column, so the student id is used as the SID")
+    if not {"sid", "sis_user_id"} & have:
+        notes.append(
+            "gradescope: the input has no 'SID' or 'SIS User ID' column, so the student id is used as the SID"
+        )
     return notes
 
 

@@ -12,6 +12,7 @@ from grader.batch import Outputs, RubricSet, run_batch
 from grader.checker import MAX_ANSWER_CHARS, Checker
 from grader.cli.main import main
 from grader.csv_safety import neutralize
+from grader.errors import GraderError
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -347,3 +348,44 @@ def test_formula_cells_are_neutralized_in_every_csv_written(tmp_path, grader):
         assert "'" + evil[0] in cells, name
     # the JSONL is data, not a spreadsheet: the id is kept as written
     assert read_jsonl(tmp_path / "s.jsonl")[0]["id"] == evil[0]
+
+
+# --- calibration (the hook `grader calibrate` plugs into) ------------------------------
+
+
+class HalfScore:
+    """A stand-in calibration: halves the score of one rubric's answers."""
+
+    def __init__(self, rubric_id: str, fingerprint: str):
+        self.rubric_id = rubric_id
+        self.fingerprint = fingerprint
+
+    def apply(self, feedback):
+        return feedback.model_copy(update={"score": feedback.score / 2, "calibrated": True})
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_calibration_rescores_its_rubric_only_and_is_part_of_resume(tmp_path, jobs):
+    rows = [
+        ["s1", "ap-bio/membrane-potential", STRONG],
+        ["s1", "ap-bio/synaptic-transmission", SYNAPSE_STRONG],
+    ]
+    src = write_csv(tmp_path / "class.csv", ["id", "question", "answer"], rows)
+    rubrics = RubricSet.from_arg(str(RUBRICS))
+    outputs = Outputs.beside(tmp_path / "s.csv")
+    plain = run_batch(rubrics, src, outputs, fresh=True)
+    before = [r["score"] for r in read_jsonl(outputs.jsonl)]
+
+    cal = HalfScore("ap-bio/membrane-potential", "v1")
+    first = run_batch(rubrics, src, outputs, calibration=cal, jobs=jobs)
+    assert (plain.scored, first.scored, first.reused) == (2, 1, 1)  # only the calibrated rubric again
+    records = read_jsonl(outputs.jsonl)
+    assert [r["calibrated"] for r in records] == [True, False]
+    assert [r["score"] for r in records] == [before[0] / 2, before[1]]
+    assert read_csv(outputs.csv)[0]["score"] == f"{before[0] / 2:g}"
+
+    assert run_batch(rubrics, src, outputs, calibration=cal, jobs=jobs).reused == 2
+    assert run_batch(rubrics, src, outputs, calibration=HalfScore(cal.rubric_id, "v2"), jobs=jobs).scored == 1
+
+    with pytest.raises(GraderError, match="calibration is for ap-bio/photosynthesis"):
+        run_batch(rubrics, src, outputs, calibration=HalfScore("ap-bio/photosynthesis", "v1"))

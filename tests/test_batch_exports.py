@@ -49,16 +49,17 @@ def test_canvas_import_from_the_sample_class(sample_run):
     assert table[1] == ["Points Possible", "", "", "", "", "9", "4"]
     students = table[2:]
     sample = read_csv(SAMPLE)
-    assert [r[2] for r in students] == list(dict.fromkeys(r["id"] for r in sample))  # one row each
+    sis = {r["sis_user_id"]: r["id"] for r in sample}
+    assert [r[2] for r in students] == list(dict.fromkeys(r["sis_user_id"] for r in sample))  # one row each
     scores = {(r["id"], r["rubric"]): r["score"] for r in read_csv(tmp / "scores.csv")}
-    by_sid = {r[2]: r for r in students}
-    assert by_sid["s01"][:5] == ["Maya Okafor", "", "s01", "", "Period 3"]
+    by_sid = {sis[r[2]]: r for r in students}
+    assert by_sid["s01"][:5] == ["Maya Okafor", "", "20261037", "", "Period 3"]
     for sid, row in by_sid.items():
         assert row[5] == scores[(sid, membrane.id)]
         assert row[6] == scores.get((sid, synapse.id), "")  # blank: no answer to that question
     assert by_sid["s27"][6] == ""
     assert by_sid["s25"][0].startswith("'=HYPERLINK(")  # a formula for a name is made inert
-    assert "used as the SIS User ID" in err
+    assert "note:" not in err  # the sample has the columns both exports need
 
 
 def test_gradescope_from_the_sample_class(sample_run):
@@ -72,46 +73,63 @@ def test_gradescope_from_the_sample_class(sample_run):
         "membrane-potential: score"
     ]
     scored = read_csv(tmp / "scores.csv")
+    sis = {r["sis_user_id"]: r["id"] for r in read_csv(SAMPLE)}
     for row in table[1:]:
         got = dict(zip(header, row, strict=True))
-        mine = [r for r in scored if r["id"] == got["SID"]]
+        mine = [r for r in scored if r["id"] == sis[got["SID"]]]
         assert float(got["Total Score"]) == pytest.approx(sum(float(r["score"]) for r in mine))
         for r in mine:
             short = r["rubric"].rsplit("/", 1)[-1]
             for k in items if short == "membrane-potential" else []:
                 assert got[f"{short}: {k}"] == r[f"{short}: {k}"]
-    assert table[1][:3] == ["Maya Okafor", "s01", "maya.okafor@school.example"]
-    assert "used as the SID" in err
+    assert table[1][:3] == ["Maya Okafor", "20261037", "maya.okafor@school.example"]
 
 
-ROSTER_HEADERS = [
-    # (input header for name / SIS id / login / section / email, what Canvas and Gradescope rows hold)
-    (["Student", "SIS User ID", "SIS Login ID", "Section", "Email", "SID"], True),
-    (["name", "sis_user_id", "login", "period", "email_address", "sid"], True),
-    (["nickname", "school", "homeroom", "teacher", "phone", "year"], False),
+VALUES = ["7", "Ana Li", "900123", "ali", "P2", "ali@school.example", "A-7"]  # id first
+
+ROSTERS = [
+    # (input header after 'id', Canvas Student..Section, Gradescope Name/SID/Email, notes expected)
+    (
+        ["Student", "SIS User ID", "SIS Login ID", "Section", "Email", "SID"],
+        ["Ana Li", "", "900123", "ali", "P2"],
+        ["Ana Li", "A-7", "ali@school.example"],
+        [],
+    ),
+    (
+        ["name", "sis_user_id", "login", "period", "email_address", "sid"],
+        ["Ana Li", "", "900123", "ali", "P2"],
+        ["Ana Li", "A-7", "ali@school.example"],
+        [],
+    ),
+    # no SID column: Gradescope takes the SIS User ID
+    (
+        ["name", "sis_id", "canvas_id", "class", "e-mail", "year"],
+        ["Ana Li", "ali", "900123", "", "P2"],
+        ["Ana Li", "900123", "ali@school.example"],
+        [],
+    ),
+    # nothing to go on: the student id stands in, and the user is told
+    (
+        ["nickname", "school", "homeroom", "teacher", "phone", "year"],
+        ["", "", "7", "", ""],
+        ["", "7", ""],
+        ["SIS User ID", "SID"],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("roster", "known"), ROSTER_HEADERS)
-def test_roster_columns_are_found_by_their_usual_names(tmp_path, grader, roster, known):  # noqa: F811
-    header = ["id", *roster, "answer"]
-    values = ["7", "Ana Li", "900123", "ali", "P2", "ali@school.example", "A-7"]
-    src = write_csv(tmp_path / "c.csv", header, [[*values, STRONG]])
+@pytest.mark.parametrize(("roster", "canvas", "gradescope", "notes"), ROSTERS)
+def test_roster_columns_are_found_by_their_usual_names(tmp_path, grader, roster, canvas, gradescope, notes):  # noqa: F811
+    src = write_csv(tmp_path / "c.csv", ["id", *roster, "answer"], [[*VALUES, STRONG]])
     code, _, err = grader(
         "batch", SEED, src, "-o", tmp_path / "s.csv", "--export", "canvas", "--export", "gradescope"
     )
     assert code == 0, err
-    canvas = rows_of(tmp_path / "s.canvas.csv")[2]
-    gradescope = rows_of(tmp_path / "s.gradescope.csv")[1]
-    if known:
-        assert canvas[:5] == ["Ana Li", "", "900123", "ali", "P2"]
-        assert gradescope[:3] == ["Ana Li", "A-7", "ali@school.example"]
-        assert "note:" not in err
-    else:
-        # nothing to go on: the student id stands in for the SIS User ID and the SID, and the user is told
-        assert canvas[:5] == ["", "", "7", "", ""]
-        assert gradescope[:3] == ["", "7", ""]
-        assert "SIS User ID" in err and "SID" in err
+    assert rows_of(tmp_path / "s.canvas.csv")[2][:5] == canvas
+    assert rows_of(tmp_path / "s.gradescope.csv")[1][:3] == gradescope
+    assert err.count("note:") == len(notes)
+    for word in notes:
+        assert word in err
 
 
 def test_students_whose_rows_all_failed_are_not_exported(tmp_path, grader):  # noqa: F811
