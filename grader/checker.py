@@ -150,6 +150,10 @@ class _Analysis:
         self.norm = norm
         compiled = checker.compiled
         self.hits = compiled.find(doc, compiled.keyed(doc))
+        # Token.sent builds a Span on every call: look sentence starts up once
+        self.sent_start = [0] * len(doc)
+        for sent in doc.sents:
+            self.sent_start[sent.start : sent.end] = [sent.start] * (sent.end - sent.start)
         self.mentions = [self._mention(h) for h in self.hits]
 
     def _mention(self, hit: Hit) -> _Mention:
@@ -163,7 +167,7 @@ class _Analysis:
         )
         negated = pol.negated and not cue_inside
         cue = pol.cue.text if pol.cue is not None else None
-        return _Mention(hit, root.sent.start, negated, cue, frame(root))
+        return _Mention(hit, self.sent_start[root.i], negated, cue, frame(root))
 
     # --- evidence -----------------------------------------------------------------
 

@@ -68,11 +68,13 @@ def relate(
     `own` holds the token indices of the two mentions: their own words ("open" in
     "channels open") never count as the word that relates them to each other.
     """
-    if a.i == b.i or a.sent.start != b.sent.start:
+    if a.i == b.i:
         return None
     anc_a = [a, *a.ancestors]
     ids_b = {t.i: n for n, t in enumerate([b, *b.ancestors])}
-    lca_pos = next(n for n, t in enumerate(anc_a) if t.i in ids_b)
+    lca_pos = next((n for n, t in enumerate(anc_a) if t.i in ids_b), None)
+    if lca_pos is None:
+        return None  # different sentences: the parse never joins them
     lca = anc_a[lca_pos]
     path_a = anc_a[:lca_pos]
     path_b = [b, *b.ancestors][: ids_b[lca.i]]

@@ -410,7 +410,10 @@ class CompiledRubric:
         for pos, sent in enumerate(keyed.sent_of):
             sentences.setdefault(sent, []).append(pos)
         hits = []
+        present = {k for alts in keyed.keys for k in alts}
         for kind, owner, phrase, parts in self.together:
+            if not all(present.intersection(part[0]) for part in parts):
+                continue  # some part's first word is nowhere in the answer
             for positions in sentences.values():
                 spans = []
                 for part in parts:
