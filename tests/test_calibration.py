@@ -1,20 +1,21 @@
-"""Calibration: the estimator contract, refusals, the JSON round trip and the rubric-hash check."""
+"""Calibration on the bundled scored sample: refusals, the choice it makes, the JSON round trip,
+the rubric-hash check and the command line. (The models and the selection rule on synthetic
+teachers: test_calibration_selection.py.)"""
 
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
 from _scored import SCORED, run, scored_sample
 from conftest import ROOT, SEED
-from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
 
 from grader import Checker, load_rubric
 from grader.calibration import (
     CalibrationError,
-    ScoreCalibrator,
+    IdentityCalibrator,
     calibrate,
     feature_matrix,
     feature_names,
@@ -22,59 +23,6 @@ from grader.calibration import (
 )
 from grader.evaluate import ScoredSet
 from grader.rubric import parse_rubric
-
-# --- the estimator ------------------------------------------------------------------
-
-
-def _shifted(n=60, seed=0):
-    """A teacher who gives 2 more points for one link and takes 1 off for a misconception.
-
-    Columns: link credited (0/1), misconception stated (0/1), the rubric's score.
-    """
-    rng = np.random.default_rng(seed)
-    link = rng.integers(0, 2, n)
-    misconception = rng.integers(0, 2, n)
-    raw = rng.integers(1, 5, n).astype(float)
-    return np.column_stack([link, misconception, raw]), raw + 2 * link - misconception
-
-
-def test_estimator_contract():
-    est = ScoreCalibrator(alphas=(1.0, 10.0))
-    assert est.get_params() == {"alphas": (1.0, 10.0), "raw_column": -1}
-    assert not [k for k in vars(est) if k.endswith("_")]  # __init__ only stores parameters
-    with pytest.raises(NotFittedError):
-        est.predict(np.zeros((1, 3)))
-    X, y = _shifted()
-    assert est.fit(X, y) is est
-    learned = {k for k in vars(est) if k.endswith("_")}
-    assert {"coef_", "levels_", "alpha_", "n_features_in_"} <= learned
-    twin = clone(est)
-    assert twin.get_params() == est.get_params() and not hasattr(twin, "coef_")
-    with pytest.raises(ValueError, match="fitted with 3"):
-        est.predict(np.zeros((1, 4)))
-
-
-def test_learns_how_the_teacher_weighs_the_evidence():
-    X, y = _shifted()
-    est = ScoreCalibrator().fit(X, y)
-    assert np.array_equal(est.predict(X), y)
-    assert est.coef_[0] == pytest.approx(2, abs=0.3) and est.coef_[1] == pytest.approx(-1, abs=0.3)
-    assert est.predict(np.zeros((1, 3)))[0] == 0  # no evidence, no points: the correction has no intercept
-
-
-def test_predictions_are_the_teachers_levels():
-    X, y = _shifted()
-    predicted = ScoreCalibrator().fit(X, y).predict(X + 3)  # beyond anything seen in training
-    assert set(predicted) <= set(y)
-
-
-def test_plain_data_round_trip():
-    X, y = _shifted()
-    est = ScoreCalibrator().fit(X, y)
-    data = json.loads(json.dumps(est.to_dict()))
-    again = ScoreCalibrator.from_dict(data)
-    assert np.array_equal(again.predict(X), est.predict(X))
-
 
 # --- refusals -----------------------------------------------------------------------
 
@@ -121,6 +69,31 @@ def test_cross_validated_figures(fitted):
     assert cv.folds == 5
     assert -1 <= cv.qwk_before <= 1 and -1 <= cv.qwk_after <= 1
     assert fitted.before.n == fitted.after.n == fitted.calibration.n_answers
+    sel = fitted.selection
+    assert (sel.folds, sel.repeats) == (5, 3)
+    assert [c.name for c in sel.candidates] == ["identity", "monotone", "ridge", "logistic"]
+
+
+def test_keeps_the_rubrics_scores_on_the_sample(fitted):
+    """The rubric already agrees closely with this teacher; no model is clearly closer."""
+    assert fitted.chosen == "identity" and not fitted.helped
+    assert isinstance(fitted.calibration.estimator, IdentityCalibrator)
+    assert fitted.after.qwk == fitted.before.qwk and fitted.after.exact == fitted.before.exact
+    assert "no candidate was clearly better" in fitted.reason
+
+
+def test_a_lenient_teacher_on_the_sample_gets_a_monotone_map():
+    """The same answers, scored one level above the rubric four times in five."""
+    rubric, scored, feedbacks = scored_sample()
+    rng = np.random.default_rng(4)
+    top = rubric.max_score()
+    lenient = [
+        type(a)(a.id, a.line, a.answer, min(top, fb.score + 1) if rng.random() < 0.8 else fb.score)
+        for a, fb in zip(scored.answers, feedbacks, strict=True)
+    ]
+    result = calibrate(rubric, ScoredSet(scored.source, lenient, []), feedbacks)
+    assert result.chosen == "monotone", result.reason
+    assert result.after.qwk > result.before.qwk and result.after.exact > result.before.exact + 0.2
 
 
 def test_round_trip_through_json(tmp_path, fitted):
@@ -184,9 +157,11 @@ def test_refuses_tampered_model(tmp_path, fitted, seed_rubric):
     path = tmp_path / "calibration.json"
     fitted.calibration.save(path)
     data = json.loads(path.read_text())
-    data["model"]["coef"] = data["model"]["coef"][:3]
+    data["model"]["raw_column"] = len(data["features"])
     path.write_text(json.dumps(data))
-    with pytest.raises(CalibrationError, match="damaged calibration file"):
+    with pytest.raises(
+        CalibrationError, match=r"damaged calibration file \(model: raw_column \d+ is outside"
+    ):
         load_calibration(path, seed_rubric)
 
 
@@ -198,6 +173,8 @@ def test_cli_calibrate_then_check(tmp_path, capsys):
     code, out, err = run(["calibrate", str(SEED), str(SCORED), "-o", str(out_path)], capsys)
     assert code == 0, err
     assert "rubric scores (before)" in out and "calibrated (after)" in out
+    assert "Chosen: identity, the rubric's own scores.\nWhy: no candidate was clearly better" in out
+    assert re.search(r"^identity +0\.\d\d +\d+% +\d+% <- chosen$", out, re.M)
     assert out_path.exists() and [p.name for p in tmp_path.iterdir()] == ["cal.json"]
     answer = tmp_path / "a.txt"
     answer.write_text("The pump uses ATP to move 3 Na+ out and 2 K+ in.")
@@ -210,6 +187,22 @@ def test_cli_calibrate_then_check(tmp_path, capsys):
         ["check", str(SEED), str(answer), "--calibration", str(out_path), "--no-color"], capsys
     )
     assert "(calibrated)" in out.splitlines()[0]
+
+
+def test_cli_calibrate_json(tmp_path, capsys):
+    out_path = tmp_path / "cal.json"
+    code, out, err = run(
+        ["calibrate", str(SEED), str(SCORED), "-o", str(out_path), "--format", "json"], capsys
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["model"] == "identity" and data["kind"] == "identity" and data["helped"] is False
+    assert data["folds"] == 5 and data["repeats"] == 3 and data["qwk_after"] == data["qwk_before"]
+    assert [c["name"] for c in data["candidates"]] == ["identity", "monotone", "ridge", "logistic"]
+    assert {"qwk", "exact", "adjacent", "label"} <= set(data["candidates"][0])
+    saved = json.loads(out_path.read_text())
+    assert saved["format_version"] == 2 and saved["selection"]["chosen"] == "identity"
+    assert saved["selection"]["reason"] == data["reason"]
 
 
 def test_cli_check_refuses_calibration_of_another_rubric(tmp_path, capsys, fitted):

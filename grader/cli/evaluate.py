@@ -175,32 +175,56 @@ def calibrate(
     result = fit_calibration(rub, scored, feedbacks)
     result.calibration.save(output)
     b, a = result.before, result.after
+    sel = result.selection
     if fmt == "json":
         cv = result.calibration.cv.model_dump()
         click.echo(
-            json.dumps({"rubric": rub.id, "n": b.n, "output": str(output), "helped": result.helped, **cv})
+            json.dumps(
+                {
+                    "rubric": rub.id,
+                    "n": b.n,
+                    "output": str(output),
+                    "helped": result.helped,
+                    **cv,
+                    "model": sel.chosen,
+                    "kind": result.calibration.kind,
+                    "reason": sel.reason,
+                    "repeats": sel.repeats,
+                    "candidates": [c.model_dump() for c in sel.candidates],
+                    "nested_choices": sel.nested_choices,
+                }
+            )
         )
     else:
         click.echo(f"Calibration for {rub.id} from {b.n} scored answers, written to {output}")
         click.echo(
-            f"Cross-validated ({result.calibration.cv.folds} folds): "
+            f"Candidates, cross-validated ({sel.folds} folds, {sel.repeats} shuffles): "
             "each answer scored by a model fitted without it."
+        )
+        click.echo(f"{'':28}{'QWK':>6}{'exact':>8}{'adjacent':>10}")
+        for c in sel.candidates:
+            mark = " <- chosen" if c.name == sel.chosen else ""
+            click.echo(f"{c.name:28}{dec(c.qwk):>6}{pct(c.exact):>8}{pct(c.adjacent):>10}{mark}")
+        click.echo(f"Chosen: {sel.chosen}, {sel.label}.")
+        click.echo(f"Why: {sel.reason}.")
+        click.echo(
+            "Before and after"
+            + (
+                ", the choice itself cross-validated (chosen without the answers it scores):"
+                if result.helped
+                else " (the calibration keeps the rubric's scores):"
+            )
         )
         click.echo(f"{'':28}{'QWK':>6}{'exact':>8}{'adjacent':>10}")
         click.echo(f"{'rubric scores (before)':28}{dec(b.qwk):>6}{pct(b.exact):>8}{pct(b.adjacent):>10}")
         click.echo(f"{'calibrated (after)':28}{dec(a.qwk):>6}{pct(a.exact):>8}{pct(a.adjacent):>10}")
         if result.helped:
             click.echo(f"Calibration brings the scores closer to yours. Use it with --calibration {output}")
-        elif result.qwk_gain > 0.01:
-            click.echo(
-                f"Calibration raises QWK but matches fewer of your scores exactly ({pct(b.exact)} -> "
-                f"{pct(a.exact)}): it is closer to you on average, not answer by answer. Use it if that "
-                "is what you need; otherwise improve the rubric (grader rubric suggest) or score more."
-            )
         else:
             click.echo(
-                "Calibration does not improve agreement on these answers; the rubric's own scores "
-                "are as close to yours. Score more answers, or improve the rubric (grader rubric suggest)."
+                "The rubric's own scores are as close to yours as any calibration on these answers, so "
+                "the file keeps them (applying it changes no score). Score more answers, or improve the "
+                "rubric (grader rubric suggest)."
             )
     _warn_skipped(scored)
     if scored.skipped:
