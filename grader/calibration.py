@@ -967,10 +967,12 @@ class CalibrationResult:
         return (self.after.exact or 0) - (self.before.exact or 0)
 
 
-def _worse(after: Agreement, before: Agreement) -> bool:
-    return (after.qwk or 0) < (before.qwk or 0) - 1e-9 or (after.exact or 0) < (
-        before.exact or 0
-    ) - MAX_EXACT_LOSS - 1e-9
+def holds_up(after: Agreement, before: Agreement) -> bool:
+    """The chosen model, with the choice itself cross-validated, is closer to the teacher than
+    the rubric's scores: no lower QWK, no more than 2 points of exact agreement lost, and
+    better on one of them."""
+    qwk, exact = (after.qwk or 0) - (before.qwk or 0), (after.exact or 0) - (before.exact or 0)
+    return qwk >= -1e-9 and exact >= -MAX_EXACT_LOSS - 1e-9 and (qwk > 1e-9 or exact > 1e-9)
 
 
 def calibrate(
@@ -987,8 +989,8 @@ def calibrate(
     The candidates are compared on `repeats` shuffled `folds`-fold splits. The
     figures after calibration come from nested cross-validation (the choice
     itself made without the answers it scores); a choice that does not hold
-    up there gives way to the rubric's own scores, so calibrating never makes
-    agreement worse on these answers.
+    up there (see `holds_up`) gives way to the rubric's own scores, so
+    calibrating never makes agreement worse on these answers.
     """
     if any(fb.calibrated for fb in feedbacks):
         raise CalibrationError(
@@ -1010,7 +1012,7 @@ def calibrate(
     if chosen != "identity":
         oof, nested = nested_out_of_fold(cands, X, y, folds, seed)
         after = Agreement.of(list(y), [float(v) for v in oof])
-        if _worse(after, before):
+        if not holds_up(after, before):
             reason = (
                 f"{chosen} looked better ({reason}), but not when the choice itself was "
                 f"cross-validated (QWK {after.qwk or 0:.2f} against {before.qwk or 0:.2f}, exact "

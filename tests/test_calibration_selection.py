@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import cache
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -268,6 +269,21 @@ def test_selection_rule(figures, chosen):
     name, reason = choose(ORDER, _scores(**figures))
     assert name == chosen, reason
     assert reason and "\n" not in reason
+
+
+@pytest.mark.parametrize(
+    "after,kept",
+    [
+        ((0.80, 0.60), False),  # no better: the rubric's scores stay
+        ((0.81, 0.59), True),  # QWK up, a point of exact agreement lost
+        ((0.799, 0.70), False),  # QWK lower, however many more exact
+        ((0.80, 0.63), True),  # same QWK, more exact
+        ((0.85, 0.57), False),  # 3 points of exact agreement lost
+    ],
+)
+def test_a_choice_must_hold_up_in_nested_cross_validation(after, kept):
+    before = SimpleNamespace(qwk=0.80, exact=0.60)
+    assert cal.holds_up(SimpleNamespace(qwk=after[0], exact=after[1]), before) is kept
 
 
 # --- every model: the estimator contract and plain data --------------------------------------
