@@ -510,7 +510,7 @@ class OrdinalLogistic(_LevelModel):
 def _unpack(params: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
     """Weights, and thresholds kept increasing: the first, then positive steps (as logs)."""
     w = params[:p]
-    theta = params[p] + np.concatenate([[0.0], np.cumsum(np.exp(params[p + 1 :]))])
+    theta = params[p] + np.concatenate([[0.0], np.cumsum(np.exp(np.clip(params[p + 1 :], -30, 30)))])
     return w, theta
 
 
@@ -534,7 +534,7 @@ def _ordinal_loss(
     np.add.at(g_edges, cls, d_low / prob)
     g_theta = g_edges[1:-1]
     tail = np.cumsum(g_theta[::-1])[::-1]  # d loss / d theta_j summed over j >= m
-    g_steps = np.exp(params[p + 1 :]) * tail[1:]
+    g_steps = np.exp(np.clip(params[p + 1 :], -30, 30)) * tail[1:]
     return loss, np.concatenate([g_w, [g_theta.sum()], g_steps])
 
 
