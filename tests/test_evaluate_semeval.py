@@ -47,7 +47,7 @@ def data_folder():
 
 def test_three_way_labels_are_read_from_the_zip(data_folder):
     script, folder = data_folder
-    splits = script.load_three_way(folder)
+    splits = script.load_three_way(folder, script.QUESTIONS, "test-ua")
     assert {it.question for it in splits["test-ua"]} == set(script.QUESTIONS)
     assert {it.label for it in splits["train"]} <= {"correct", "contradictory", "incorrect"}
     assert all(it.score in (0.0, 2.0) for it in splits["train"])
