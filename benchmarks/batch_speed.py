@@ -96,7 +96,13 @@ except SystemExit as exc:
         raise
 self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"parent": self_kb / 1024, "worker": child_kb / 1024}))
+end_kb = 0
+try:  # what the batch process holds at the end, index included (Linux)
+    with open("/proc/self/status") as fh:
+        end_kb = next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:"))
+except (OSError, StopIteration):
+    pass
+print(json.dumps({"parent": self_kb / 1024, "worker": child_kb / 1024, "end": end_kb / 1024}))
 """
 
 
@@ -109,9 +115,71 @@ def peak_rss_mb(args: list[str]) -> tuple[dict[str, float], float]:
     return json.loads(done.stdout.strip().splitlines()[-1]), time.perf_counter() - start
 
 
+def speed(args: argparse.Namespace, rubrics: RubricSet, tmp: Path) -> None:
+    src = tmp / "class.csv"
+    make_class(src, args.answers)
+    texts = texts_of(src)
+    words = sum(len(t.split()) for t in texts) / len(texts)
+    print(f"answers: {len(texts):,} ({words:.0f} words on average), 2 questions, {os.cpu_count()} CPUs")
+
+    nlp = load_pipeline()
+    list(nlp.pipe(texts[:300]))  # warm up
+    by_question: dict[str, list[str]] = defaultdict(list)
+    with open(src, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            by_question[row["question"]].append(row["answer"])
+
+    def raw_pipe() -> None:
+        for _ in nlp.pipe(texts, batch_size=64):
+            pass
+
+    def checker_alone() -> None:
+        # spaCy + matching, negation, links, scoring, feedback: no reading, writing or resume
+        for q, answers in by_question.items():
+            for _ in Checker(rubrics.rubrics[q], nlp).check_many(answers):
+                pass
+
+    def batch(jobs: int) -> None:
+        result = run_batch(rubrics, src, Outputs.beside(tmp / f"jobs{jobs}.csv"), jobs=jobs, fresh=True)
+        assert result.scored == len(texts), result
+
+    best: dict[str, float] = {}
+    # rounds interleave the four runs, so a busy spell on a shared machine hits them alike
+    for _ in range(args.rounds):
+        for name, run in (
+            ("raw", raw_pipe),
+            ("checker", checker_alone),
+            ("jobs1", lambda: batch(1)),
+            ("jobs2", lambda: batch(2)),
+        ):
+            start = time.perf_counter()
+            run()
+            rate = len(texts) / (time.perf_counter() - start)
+            best[name] = max(best.get(name, 0.0), rate)
+    raw, checker, rates = best["raw"], best["checker"], {1: best["jobs1"], 2: best["jobs2"]}
+    same = all(
+        (tmp / f"jobs1{s}").read_bytes() == (tmp / f"jobs2{s}").read_bytes() for s in (".csv", ".jsonl")
+    )
+
+    def line(name: str, rate: float, note: str) -> None:
+        print(f"{name:<34}{rate:8.1f} answers/s  {note}")
+
+    print(f"best of {args.rounds} rounds:")
+    line("raw spaCy pipeline (nlp.pipe)", raw, "")
+    line("checker alone (check_many)", checker, f"({checker / raw:.2f} of raw spaCy)")
+    line("grader batch --jobs 1", rates[1], f"({rates[1] / raw:.2f} of raw spaCy; target >= 0.8)")
+    line(
+        "grader batch --jobs 2",
+        rates[2],
+        f"({rates[2] / rates[1]:.2f} x jobs 1; target >= 1.7 on 2 cores)",
+    )
+    print(f"batch engine cost over the checker alone: {100 * (checker / rates[1] - 1):.1f}%")
+    print(f"jobs 1 and jobs 2 wrote identical files: {same}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--answers", type=int, default=20_000, help="answers for the speed runs")
+    ap.add_argument("--answers", type=int, default=20_000, help="answers for the speed runs (0: none)")
     ap.add_argument("--rounds", type=int, default=2, help="speed runs: best of this many rounds")
     ap.add_argument("--memory-rows", type=int, nargs="*", default=[10_000, 100_000])
     ap.add_argument("--memory-jobs", type=int, default=2, help="--jobs for the memory runs")
@@ -120,65 +188,8 @@ def main() -> None:
     rubrics = RubricSet.from_arg(str(RUBRICS))
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        src = tmp / "class.csv"
-        make_class(src, args.answers)
-        texts = texts_of(src)
-        words = sum(len(t.split()) for t in texts) / len(texts)
-        print(f"answers: {len(texts):,} ({words:.0f} words on average), 2 questions, {os.cpu_count()} CPUs")
-
-        nlp = load_pipeline()
-        list(nlp.pipe(texts[:300]))  # warm up
-        by_question: dict[str, list[str]] = defaultdict(list)
-        with open(src, encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                by_question[row["question"]].append(row["answer"])
-
-        def raw_pipe() -> None:
-            for _ in nlp.pipe(texts, batch_size=64):
-                pass
-
-        def checker_alone() -> None:
-            # spaCy + matching, negation, links, scoring, feedback: no reading, writing or resume
-            for q, answers in by_question.items():
-                for _ in Checker(rubrics.rubrics[q], nlp).check_many(answers):
-                    pass
-
-        def batch(jobs: int) -> None:
-            result = run_batch(rubrics, src, Outputs.beside(tmp / f"jobs{jobs}.csv"), jobs=jobs, fresh=True)
-            assert result.scored == len(texts), result
-
-        best: dict[str, float] = {}
-        # rounds interleave the four runs, so a busy spell on a shared machine hits them alike
-        for _ in range(args.rounds):
-            for name, run in (
-                ("raw", raw_pipe),
-                ("checker", checker_alone),
-                ("jobs1", lambda: batch(1)),
-                ("jobs2", lambda: batch(2)),
-            ):
-                start = time.perf_counter()
-                run()
-                rate = len(texts) / (time.perf_counter() - start)
-                best[name] = max(best.get(name, 0.0), rate)
-        raw, checker, rates = best["raw"], best["checker"], {1: best["jobs1"], 2: best["jobs2"]}
-        same = all(
-            (tmp / f"jobs1{s}").read_bytes() == (tmp / f"jobs2{s}").read_bytes() for s in (".csv", ".jsonl")
-        )
-
-        def line(name: str, rate: float, note: str) -> None:
-            print(f"{name:<34}{rate:8.1f} answers/s  {note}")
-
-        print(f"best of {args.rounds} rounds:")
-        line("raw spaCy pipeline (nlp.pipe)", raw, "")
-        line("checker alone (check_many)", checker, f"({checker / raw:.2f} of raw spaCy)")
-        line("grader batch --jobs 1", rates[1], f"({rates[1] / raw:.2f} of raw spaCy; target >= 0.8)")
-        line(
-            "grader batch --jobs 2",
-            rates[2],
-            f"({rates[2] / rates[1]:.2f} x jobs 1; target >= 1.7 on 2 cores)",
-        )
-        print(f"batch engine cost over the checker alone: {100 * (checker / rates[1] - 1):.1f}%")
-        print(f"jobs 1 and jobs 2 wrote identical files: {same}")
+        if args.answers > 0:
+            speed(args, rubrics, tmp)
 
         peaks = {}
         for rows in args.memory_rows:
@@ -188,9 +199,10 @@ def main() -> None:
             peak, seconds = peak_rss_mb(cli + ["--jobs", str(args.memory_jobs), "--quiet"])
             peaks[rows] = peak["parent"]
             workers = f", largest worker {peak['worker']:.1f} MB" if args.memory_jobs > 1 else ""
+            end = f", {peak['end']:.1f} MB at the end" if peak["end"] else ""
             print(
                 f"peak memory, {rows:>7,} rows (--jobs {args.memory_jobs}): batch process "
-                f"{peak['parent']:.1f} MB{workers}  ({seconds:.0f} s)"
+                f"{peak['parent']:.1f} MB{end}{workers}  ({seconds:.0f} s)"
             )
         if len(peaks) >= 2:
             lo, hi = min(peaks), max(peaks)

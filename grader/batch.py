@@ -387,6 +387,14 @@ def _chunks(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
 # --- the run ------------------------------------------------------------------------
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _Errors:
     """Bad rows, streamed to <errors>.tmp and renamed into place when the run ends."""
 
@@ -540,11 +548,13 @@ class _Run:
                 f"unknown question '{question}'; the rubrics are {self.rubrics.describe()}",
             )
         answer = row.get(self.columns.answer)
-        if len(answer) > MAX_ANSWER_CHARS:
+        # what prepare() refuses must be refused here: inside the scoring stream it would end the run
+        if len(answer) > MAX_ANSWER_CHARS or not _encodable(answer):
             try:
                 prepare(answer)
             except AnswerError as exc:
-                return bad("answer too long", str(exc))
+                kind = "answer too long" if len(answer) > MAX_ANSWER_CHARS else "unreadable answer"
+                return bad(kind, str(exc))
         return None
 
     def count(self) -> int:

@@ -223,7 +223,7 @@ class ClassSummary:
         lines = []
         for q in self.questions.values():
             lines.append(
-                f"{q.rubric.id}: {q.n} answers, mean {q.mean:.1f} / {fmt_number(q.max_score)}, "
+                f"{q.rubric.id}: {q.n:,} answers, mean {q.mean:.1f} / {fmt_number(q.max_score)}, "
                 f"median {fmt_number(q.median)}, full marks {q.full_marks}"
             )
             missed = [i for i in q.items() if i.share < 0.5][:3]
@@ -235,7 +235,7 @@ class ClassSummary:
                     )
                 )
             if q.misconceptions:
-                common = ", ".join(f"{mid} ({c})" for mid, c in q.misconceptions.most_common(3))
+                common = ", ".join(f"{mid} ({c:,})" for mid, c in q.misconceptions.most_common(3))
                 lines.append(
                     textwrap.fill(
                         f"misconceptions: {common}", width, initial_indent="  ", subsequent_indent="    "
@@ -276,7 +276,8 @@ def _svg(fig: Any) -> Markup:
 
 
 def distribution_chart(q: QuestionStats) -> Markup:
-    from matplotlib import colormaps, rc_context
+    from matplotlib import rc_context
+    from matplotlib.colors import LinearSegmentedColormap
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
@@ -291,8 +292,9 @@ def distribution_chart(q: QuestionStats) -> Markup:
     with rc_context(_rc()):
         fig = Figure(figsize=(5.2, 2.9))
         ax = fig.add_subplot()
-        cmap = colormaps["RdYlGn"]
-        colours = [cmap(0.12 + 0.76 * (v / top if top else 0)) for v in values]
+        # low scores warm, high scores the report's teal; no washed-out middle
+        cmap = LinearSegmentedColormap.from_list("score", ["#dc4c3f", "#f0a030", "#8fbf4d", "#0f766e"])
+        colours = [cmap(v / top if top else 0) for v in values]
         bars = ax.bar(values, counts, width=step * 0.78, color=colours, edgecolor="none")
         for bar, c in zip(bars, counts, strict=True):
             if c:

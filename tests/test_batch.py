@@ -389,3 +389,13 @@ def test_a_calibration_rescores_its_rubric_only_and_is_part_of_resume(tmp_path, 
 
     with pytest.raises(GraderError, match="calibration is for ap-bio/photosynthesis"):
         run_batch(rubrics, src, outputs, calibration=HalfScore("ap-bio/photosynthesis", "v1"))
+
+
+def test_a_broken_character_in_a_jsonl_answer_is_a_bad_row(tmp_path, grader):
+    src = tmp_path / "class.jsonl"
+    src.write_text('{"id": "s1", "answer": "The pump uses ATP \\ud800."}\n{"id": "s2", "answer": "ATP."}\n')
+    code, _, err = grader("batch", SEED, src, "-o", tmp_path / "s.csv")
+    assert code == 1
+    (e,) = read_csv(tmp_path / "s.errors.csv")
+    assert e["id"] == "s1" and e["line"] == "1"
+    assert [r["id"] for r in read_csv(tmp_path / "s.csv")] == ["s2"]

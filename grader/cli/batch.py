@@ -196,7 +196,9 @@ def batch(  # type: ignore[no-untyped-def]
 
     rate = result.scored / result.seconds if result.seconds else 0.0
     line = f"Scored {_plural(result.scored, 'answer')} in {result.seconds:.1f} s ({rate:.1f} answers/s)"
-    if result.reused:
+    if result.reused and not result.scored:
+        line = f"Nothing new to score: all {_plural(result.reused, 'answer')} were scored by an earlier run"
+    elif result.reused:
         line += f"; {_plural(result.reused, 'answer')} already scored by an earlier run"
     if not quiet:
         click.echo(line + ".")
