@@ -123,6 +123,8 @@ class Spelling:
     def correct(self, word: str) -> str | None:
         if word in self._cache:
             return self._cache[word]
+        if word in self.targets:
+            return None  # a rubric word is spelled right
         best = None
         if word.endswith("s") and len(word) > 5 and word not in self.known:
             best = self.correct(word[:-1])  # "chanels" -> "chanel" -> "channel"
@@ -139,8 +141,8 @@ class Spelling:
                 if abs(len(t) - len(word)) > limit:
                     continue
                 d = _osa_distance(word, t, limit)
-                if d < best_d:
-                    best, best_d = t, d
+                if d < best_d or (d == best_d and best is not None and t < best):
+                    best, best_d = t, d  # ties go to the first in alphabetical order: same every run
         if len(self._cache) < 50_000:
             self._cache[word] = best
         return best
