@@ -13,7 +13,7 @@ from ..calibration import load_calibration
 from ..class_report import ClassSummary, write_report
 from ..errors import EXIT_FAILED, EXIT_INTERRUPTED, GraderError
 from ..exports import FORMATS, Gradebook, export_path, write_exports
-from .common import model_option, rubrics_dir_option
+from .common import answer_col_option, calibration_option, id_col_option, model_option, rubrics_dir_option
 
 
 class BarProgress:
@@ -82,8 +82,8 @@ def _failed_summary(result: BatchResult) -> str:
     type=click.Choice(FORMATS),
     help="Gradebook file beside the scores: OUTPUT.canvas.csv, OUTPUT.gradescope.csv (repeatable).",
 )
-@click.option("--id-col", default="id", show_default=True, help="Column with the student id.")
-@click.option("--answer-col", default="answer", show_default=True, help="Column with the answer text.")
+@id_col_option
+@answer_col_option
 @click.option(
     "--question-col",
     default="question",
@@ -101,12 +101,7 @@ def _failed_summary(result: BatchResult) -> str:
 @click.option("--fresh", is_flag=True, help="Score every row again, ignoring earlier results.")
 @click.option("--resume", is_flag=True, help="Continue from earlier results (what happens anyway).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no class summary.")
-@click.option(
-    "--calibration",
-    "calibration_path",
-    type=click.Path(dir_okay=False),
-    help="Score the way a teacher does, with a file from grader calibrate (one rubric only).",
-)
+@calibration_option("one rubric only")
 @model_option
 @rubrics_dir_option
 def batch(  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ import click
 from ..catalog import resolve
 from ..checker import Checker, prepare
 from ..render import report
-from .common import model_option, read_answer, rubrics_dir_option, use_color
+from .common import calibration_option, model_option, read_answer, rubrics_dir_option, use_color
 
 
 @click.command()
@@ -22,12 +22,7 @@ from .common import model_option, read_answer, rubrics_dir_option, use_color
     help="text: a readable report; json: one Feedback object per line.",
 )
 @click.option("--color/--no-color", default=None, help="Colour the report (default: when a terminal).")
-@click.option(
-    "--calibration",
-    "calibration_path",
-    type=click.Path(dir_okay=False),
-    help="Score the way a teacher does, with a file from grader calibrate.",
-)
+@calibration_option()
 @model_option
 @rubrics_dir_option
 def check(rubric, answers, fmt, color, calibration_path, model, rubrics_dir):  # type: ignore[no-untyped-def]

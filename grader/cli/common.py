@@ -16,6 +16,25 @@ model_option = click.option(
     default=None,
     help="Another installed spaCy pipeline (name or folder). Default: en_core_web_sm.",
 )
+id_col_option = click.option(
+    "--id-col", default="id", show_default=True, help="Column with each answer's id."
+)
+answer_col_option = click.option(
+    "--answer-col", default="answer", show_default=True, help="Column with the answer text."
+)
+
+
+def calibration_option(note: str = ""):  # type: ignore[no-untyped-def]
+    """--calibration FILE, the same for check, batch and evaluate."""
+    return click.option(
+        "--calibration",
+        "calibration_path",
+        type=click.Path(dir_okay=False),
+        help="Score the way a teacher does, with a file from grader calibrate"
+        + (f" ({note})." if note else "."),
+    )
+
+
 rubrics_dir_option = click.option(
     "--rubrics",
     "rubrics_dir",

@@ -18,16 +18,14 @@ from ..evaluate import Evaluation, ScoredSet, check_scored, read_scored
 from ..evaluate_report import dec, html_report, pct, text_report
 from ..suggest import suggest as mine_suggestions
 from ..suggest import to_yaml
-from .common import model_option, rubrics_dir_option
+from .common import answer_col_option, calibration_option, id_col_option, model_option, rubrics_dir_option
 
 
 def scored_file_options(f: Callable[..., Any]) -> Callable[..., Any]:
     for opt in reversed(
         [
-            click.option("--id-col", default="id", show_default=True, help="Column with each answer's id."),
-            click.option(
-                "--answer-col", default="answer", show_default=True, help="Column with the answer text."
-            ),
+            id_col_option,
+            answer_col_option,
             click.option(
                 "--score-col", default="score", show_default=True, help="Column with the teacher's score."
             ),
@@ -91,12 +89,7 @@ def _warn_skipped(scored: ScoredSet) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write an HTML report.",
 )
-@click.option(
-    "--calibration",
-    "calibration_path",
-    type=click.Path(dir_okay=False),
-    help="Score with a calibration file.",
-)
+@calibration_option()
 @click.option(
     "--top", default=10, show_default=True, type=click.IntRange(0), help="How many disagreements to show."
 )
