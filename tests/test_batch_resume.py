@@ -21,7 +21,7 @@ from test_batch import RUBRICS, SAMPLE, read_csv, write_csv
 from grader.batch import Outputs, RubricSet, run_batch
 from grader.rubric import Rubric, load_rubric
 
-ROWS = 240  # enough that a run outlives the kill below by far
+ROWS = 480  # enough that a run outlives the kill below by far, even on a loaded machine
 CHUNK = 16
 
 
