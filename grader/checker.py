@@ -11,6 +11,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import explain
+from .answers import MAX_ANSWER_CHARS as MAX_ANSWER_CHARS  # its home is answers.py
+from .answers import validate_answer
 from .errors import AnswerError
 from .feedback import ConceptResult, Evidence, Feedback, LinkResult, MisconceptionResult
 from .links import Relation, arrow_between, pronoun_relation, relate, sentence_opener
@@ -20,7 +22,6 @@ from .nlp import Normalized, load_pipeline, normalize, pipeline_name
 from .rubric import Rubric
 from .scoring import score
 
-MAX_ANSWER_CHARS = 20_000
 NEGATION_WORDS = NEG_WORDS | {"without"}
 MAX_HITS_PER_CONCEPT = 12  # bounds the pairs tried per link on long answers
 
@@ -122,21 +123,10 @@ class Checker:
 
 
 def prepare(answer: str) -> Normalized:
-    """Check the answer's size and normalize its notation."""
-    if not isinstance(answer, str):
-        raise AnswerError("an answer must be text")
-    if len(answer) > MAX_ANSWER_CHARS:
-        raise AnswerError(
-            f"the answer has {len(answer):,} characters, over the limit of "
-            f"{MAX_ANSWER_CHARS:,} for one answer; shorten it or split it"
-        )
-    try:
-        answer.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise AnswerError(
-            f"the answer has a broken character at position {exc.start} (half of a surrogate pair); "
-            "paste the text again or remove that character"
-        ) from None
+    """Check the answer (see answers.validate_answer) and normalize its notation."""
+    problem = validate_answer(answer)
+    if problem is not None:
+        raise AnswerError(problem.message)
     return normalize(answer)
 
 
