@@ -27,7 +27,7 @@ from .models import (
     ScoreCalibrator,
     model_from_dict,
 )
-from .selection import CVScore, Candidate, candidates, choose, clearly_better, holds_up, nested_out_of_fold
+from .selection import Candidate, CVScore, candidates, choose, clearly_better, holds_up, nested_out_of_fold
 from .store import Calibration, CalibrationFile, load_calibration
 
 __all__ = [

@@ -5,14 +5,26 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..evaluate import Agreement, ScoredSet
 from ..feedback import Feedback
+from ..reports.numbers import dec, pct, plural
 from ..rubric import Rubric
 from .features import CalibrationError, feature_matrix, feature_names
-from .selection import CV_FOLDS, CV_REPEATS, CV_SEED, CVScore, candidates, holds_up, nested_out_of_fold, select
+from .selection import (
+    CV_FOLDS,
+    CV_REPEATS,
+    CV_SEED,
+    CVScore,
+    candidates,
+    holds_up,
+    nested_out_of_fold,
+    select,
+)
 from .store import Calibration, _CandidateFigures, _CVFigures, _Selection
 
 MIN_ANSWERS = 20
@@ -72,6 +84,7 @@ class CalibrationResult:
     @property
     def exact_change(self) -> float:
         return (self.after.exact or 0) - (self.before.exact or 0)
+
 
 def calibrate(
     rubric: Rubric,
@@ -140,3 +153,73 @@ def calibrate(
     )
     calibration = Calibration(rubric.id, rubric.content_hash, names, estimator, len(y), cv, selection, rubric)
     return CalibrationResult(calibration, before, after, chosen, reason, scores)
+
+
+def calibrate_file(
+    rubric: Rubric, scored: ScoredSet, output: Path, model: str | None = None
+) -> CalibrationResult:
+    """Check the teacher's scored answers, choose and fit a calibration, and save it to `output`."""
+    from ..checker import Checker
+    from ..evaluate import check_scored
+
+    checker = Checker(rubric, model=model)
+    result = calibrate(rubric, scored, check_scored(checker, scored.answers))
+    result.calibration.save(output)
+    return result
+
+
+def summary_json(result: CalibrationResult, output: Path) -> dict[str, Any]:
+    """What `grader calibrate --format json` prints."""
+    sel = result.selection
+    return {
+        "rubric": result.calibration.rubric_id,
+        "n": result.before.n,
+        "output": str(output),
+        "helped": result.helped,
+        **result.calibration.cv.model_dump(),
+        "model": sel.chosen,
+        "kind": result.calibration.kind,
+        "reason": sel.reason,
+        "repeats": sel.repeats,
+        "candidates": [c.model_dump() for c in sel.candidates],
+        "nested_choices": sel.nested_choices,
+    }
+
+
+def summary_text(result: CalibrationResult, output: Path) -> str:
+    """What `grader calibrate` prints: every candidate's figures, the choice and why, before and after."""
+    b, a = result.before, result.after
+    sel = result.selection
+    row = "{:28}{:>6}{:>8}{:>10}"
+    lines = [
+        f"Calibration for {result.calibration.rubric_id} from {plural(b.n, 'scored answer')}, "
+        f"written to {output}",
+        f"Candidates, cross-validated ({sel.folds} folds, {sel.repeats} shuffles): "
+        "each answer scored by a model fitted without it.",
+        row.format("", "QWK", "exact", "adjacent"),
+    ]
+    for c in sel.candidates:
+        mark = " <- chosen" if c.name == sel.chosen else ""
+        lines.append(row.format(c.name, dec(c.qwk), pct(c.exact), pct(c.adjacent)) + mark)
+    lines.append(f"Chosen: {sel.chosen}, {sel.label}.")
+    lines.append(f"Why: {sel.reason}.")
+    lines.append(
+        "Before and after"
+        + (
+            ", the choice itself cross-validated (chosen without the answers it scores):"
+            if result.helped
+            else " (the calibration keeps the rubric's scores):"
+        )
+    )
+    lines.append(row.format("", "QWK", "exact", "adjacent"))
+    lines.append(row.format("rubric scores (before)", dec(b.qwk), pct(b.exact), pct(b.adjacent)))
+    lines.append(row.format("calibrated (after)", dec(a.qwk), pct(a.exact), pct(a.adjacent)))
+    if result.helped:
+        lines.append(f"Calibration brings the scores closer to yours. Use it with --calibration {output}")
+    else:
+        lines.append(
+            "The rubric's own scores are as close to yours as any calibration on these answers, so "
+            "the file keeps them (applying it changes no score). Score more answers, or improve the "
+            "rubric (grader rubric suggest)."
+        )
+    return "\n".join(lines)

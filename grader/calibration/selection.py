@@ -1,4 +1,4 @@
-"""Choosing among the candidate models by cross-validation, keeping the rubric's scores unless another is clearly better."""
+"""Choosing a model by cross-validation: the rubric's own scores unless another is clearly better."""
 
 from __future__ import annotations
 

@@ -122,7 +122,6 @@ class Calibration:
         write_text(path, json.dumps(self.to_file().model_dump(), indent=2, allow_nan=False) + "\n")
 
 
-
 def load_calibration(path: str | Path, rubric: Rubric) -> Calibration:
     """Read a calibration file; refuse one made for another rubric or another version of it."""
     path = Path(path)
