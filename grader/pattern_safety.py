@@ -2,18 +2,24 @@
 
 A REGEX predicate of a spaCy Matcher pattern runs Python's `re`, which
 backtracks: `(a+)+$` takes exponential time on "aaaa...b", and `\\w+\\w+` or
-`.*a.*` polynomial time on one long word. Three shapes cause it, and are
-refused with the line of the pattern and a rewrite:
+`.*a.*` polynomial time on one long word. What makes it so is a string that
+the pattern can match in many ways, and two shapes of pattern give them:
 
-1. a repeat inside a repeat: `(a+)+`, `(\\w+\\s?)*`;
-2. a repeated choice whose alternatives can start with the same character,
-   or can both match nothing: `(abc|a\\w)+`, `(a|a)+`;
-3. two repeats in a row that can match the same characters, with nothing
-   between them that the first could not also match: `\\w+\\w+`, `.*x.*`.
+1. inside a repeat, a repeated part that can be told apart in more than one
+   way: written twice in a row, a part of varying length (a repeat, an
+   optional piece, alternatives of different lengths) can take characters
+   the next part could take too, with no character between that it cannot
+   match. `(a+)+`, `(\\w+\\s?)*`, `(.a?)+`, `(a|aa)+` are refused, `(\\d+,)+`
+   and `(ab?)+` are not. Alternatives that start alike, `(abc|a\\w)+`, and a
+   repeated part that can be empty, `(a?)+`, are refused too;
+2. anywhere, two unbounded repeats in a row that can take the same
+   characters with nothing between them that the first cannot match:
+   `\\w+\\w+`, `.*x.*`.
 
-The check works on the parsed regex (re._parser) over a sample alphabet, so it
-may refuse a harmless pattern now and then (the message says how to rewrite
-it); the time budget of every check (grader.budget) is the second line.
+The check works on the regex as `re` compiles it (re._parser) over a sample
+alphabet. It may refuse a harmless pattern now and then (the message says how
+to rewrite it); slow patterns of other shapes meet the time budget of every
+check (grader.budget).
 """
 
 from __future__ import annotations
@@ -45,74 +51,95 @@ def _unbounded(av: Any) -> bool:
 
 
 class _Flow:
-    """Walking a sequence: the characters of the last unbounded repeat, and whether something
-    it cannot match has come since (then a later repeat cannot take its characters)."""
+    """Walking a sequence: the characters the repeats since the last separator can take, and
+    whether a character none of them can match has come since (a separator)."""
 
-    def __init__(self, previous: frozenset[str] | None = None, separated: bool = False):
-        self.previous = previous
+    def __init__(self, pending: frozenset[str] = frozenset(), separated: bool = False):
+        self.pending = pending
         self.separated = separated
 
     def copy(self) -> _Flow:
-        return _Flow(self.previous, self.separated)
+        return _Flow(self.pending, self.separated)
 
     def join(self, paths: list[_Flow]) -> None:
         """After a choice (or an optional part): what any of the paths may have left."""
-        sets = [f.previous for f in paths if f.previous is not None]
-        self.previous = frozenset().union(*sets) if sets else None
-        self.separated = all(f.separated or f.previous is None for f in paths)
+        self.pending = frozenset().union(*(f.pending for f in paths))
+        self.separated = all(f.separated or not f.pending for f in paths)
 
-    def repeat(self, chars: frozenset[str]) -> str | None:
-        if self.previous is not None and self.previous & chars and not self.separated:
-            return (
-                "two repeats that can match the same characters, like \\w+\\w+ or .*x.*, take "
-                "time growing with a power of the word's length; join them into one, or make "
-                "what separates them a character the first cannot match, e.g. [^x]*x.*"
-            )
-        self.previous, self.separated = chars, False
-        return None
+    def repeat(self, chars: frozenset[str], least: int) -> bool:
+        """A repeat of these characters comes next; True when it can take what a pending one took."""
+        if self.pending & chars and not self.separated:
+            return True
+        if self.separated or (least > 0 and not self.pending & chars):
+            self.pending = chars  # what came before is closed off
+        else:
+            self.pending |= chars
+        self.separated = False
+        return False
 
     def must(self, chars: frozenset[str]) -> None:
-        if self.previous is not None and not self.previous & chars:
+        if self.pending and not self.pending & chars:
             self.separated = True
 
 
-def _sequence(items: list[Any], ic: bool, flow: _Flow | None = None) -> str | None:
-    """The first hazard in a sequence of parsed items; groups are walked as part of it."""
+ADJACENT = (
+    "two repeats that can match the same characters, like \\w+\\w+ or .*x.*, take "
+    "time growing with a power of the word's length; join them into one, or make "
+    "what separates them a character the first cannot match, e.g. [^x]*x.*"
+)
+AMBIGUOUS = (
+    "a repeated part whose repetitions can be told apart in more than one way, like (a+)+, "
+    "(.a?)+ or (a|aa)+, can take exponential time on a long word; repeat one simple part, "
+    "e.g. (a+)+ as a+, or end each repetition with a character its start cannot match"
+)
+EMPTY = (
+    "a repeat of something that can match nothing, like (a?)+ or (a*b?)*, can "
+    "take a very long time; make the repeated part match at least one character"
+)
+
+
+def _sequence(items: list[Any], ic: bool, flow: _Flow | None = None, strict: bool = False) -> str | None:
+    """The first hazard in a sequence of parsed items; groups are walked as part of it.
+
+    `strict` (inside a repeat) counts every part of varying length as a repeat: there,
+    an ambiguity is met again at every repetition.
+    """
     flow = flow if flow is not None else _Flow()
     for op, av in items:
         if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
             body = list(av[2])
             possessive = op is c.POSSESSIVE_REPEAT
+            varying = av[0] != av[1]
             if not possessive and av[1] is not c.MAXREPEAT and av[1] < 2:
+                if strict and varying and _length(body) == 1:
+                    if flow.repeat(_chars(body, ic), av[0]):
+                        return AMBIGUOUS
+                    continue
                 # an optional part, `(...)?`: walked on a copy, then either path may follow
                 path = flow.copy()
-                found = _sequence(body, ic, path)
+                found = _sequence(body, ic, path, strict)
                 if found:
                     return found
                 flow.join([flow.copy(), path] if av[0] == 0 else [path])
                 continue
             if not possessive:
                 if _nullable(body):
-                    return (
-                        "a repeat of something that can match nothing, like (a?)+ or (a*b?)*, can "
-                        "take a very long time; make the repeated part match at least one character"
-                    )
-                if _inner_repeat(body):
-                    return (
-                        "a repeat inside a repeat, like (a+)+, can take exponential time on a long "
-                        "word; repeat the inner part only once, e.g. (a+)+ as a+"
-                    )
-                found = _overlapping_choice(body, ic) or _sequence(body, ic)
+                    return EMPTY
+                if _unbounded(av):
+                    if _sequence(body + body, ic, strict=True) or _overlapping_choice(body, ic):
+                        return AMBIGUOUS
+                elif _inner_repeat(body):
+                    return AMBIGUOUS
+                found = _sequence(body, ic, strict=strict)
                 if found:
                     return found
-            if _unbounded(av) and not possessive:
-                found = flow.repeat(_chars(body, ic))
-                if found:
-                    return found
+            if not possessive and (_unbounded(av) or (strict and varying)):
+                if flow.repeat(_chars(body, ic), av[0]):
+                    return AMBIGUOUS if strict else ADJACENT
             elif av[0] > 0:
                 flow.must(_chars(body, ic))
         elif op is c.SUBPATTERN:
-            found = _sequence(list(av[-1]), ic, flow)
+            found = _sequence(list(av[-1]), ic, flow, strict)
             if found:
                 return found
         elif op is c.ATOMIC_GROUP:
@@ -121,10 +148,17 @@ def _sequence(items: list[Any], ic: bool, flow: _Flow | None = None) -> str | No
                 return found
             flow.must(_chars(list(av), ic))
         elif op is c.BRANCH:
+            alts = [list(alt) for alt in av[1]]
+            if strict and len({_length(alt) for alt in alts}) > 1:
+                # alternatives of different lengths: a choice of how much to take, like a repeat
+                chars = frozenset().union(*(_chars(alt, ic) for alt in alts))
+                if flow.repeat(chars, 0 if any(_nullable(alt) for alt in alts) else 1):
+                    return AMBIGUOUS
+                continue
             paths = []
-            for alt in av[1]:
+            for alt in alts:
                 path = flow.copy()
-                found = _sequence(list(alt), ic, path)
+                found = _sequence(alt, ic, path, strict)
                 if found:
                     return found
                 paths.append(path)
@@ -178,6 +212,32 @@ def _overlapping_choice(items: list[Any], ic: bool) -> str | None:
                             "or write them as one character class, e.g. (b|c)+ as [bc]+"
                         )
     return None
+
+
+def _length(items: list[Any]) -> int | None:
+    """The fixed length the items match, or None when it varies."""
+    total = 0
+    for op, av in items:
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+            continue
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            inner = _length(list(av[2]))
+            if av[0] != av[1] or inner is None:
+                return None
+            total += av[0] * inner
+        elif op is c.SUBPATTERN:
+            inner = _length(list(av[-1]))
+            if inner is None:
+                return None
+            total += inner
+        elif op is c.BRANCH:
+            lengths = {_length(list(alt)) for alt in av[1]}
+            if len(lengths) != 1 or None in lengths:
+                return None
+            total += lengths.pop() or 0
+        else:
+            total += 1
+    return total
 
 
 def _nullable(items: list[Any]) -> bool:
