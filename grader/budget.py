@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import CheckTimeout
 
-DEFAULT_TIME_LIMIT = 10.0  # seconds per answer; a 20,000-character answer takes about 1 s
+DEFAULT_TIME_LIMIT = 5.0  # seconds per answer; a 20,000-character answer takes about 1 s
 
 
 def timeout_message(seconds: float) -> str:
