@@ -21,7 +21,7 @@ import csv
 import os
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -37,7 +37,7 @@ from ..record import Record
 from ..reports.scores_csv import ScoresLayout
 from ..rubric import Rubric
 from .rows import BadRow, Columns, Key, RowChecker, RubricSet, Task
-from .store import OutputLock, Outputs, RecordStore, scored_with
+from .store import Interrupts, OutputLock, Outputs, RecordStore, scored_with
 from .workers import Outcome, WorkerPool, chunks, score
 
 DEFAULT_COLUMNS = Columns()
@@ -194,6 +194,7 @@ class _Run:
         self.result = BatchResult(outputs)
         self.order: list[Key] = []  # valid rows, input order
         self.errors = _Errors(outputs.errors)
+        self.interrupts = Interrupts()
 
     def check_paths(self) -> None:
         o = self.outputs
@@ -249,7 +250,7 @@ class _Run:
             checkers = {rid: Checker(r, nlp, calibration=cal.get(rid)) for rid, r in rubrics.items()}
             pipeline = pipeline_name(nlp)
             fingerprints = {rid: scored_with(r, pipeline, cal.get(rid)) for rid, r in rubrics.items()}
-            store = RecordStore(self.outputs, fingerprints, self.fresh)
+            store = RecordStore(self.outputs, fingerprints, self.fresh, self.interrupts)
             self.progress.start(total)
             if self.jobs <= 1:
                 self._inline(self.tasks(store), checkers, fingerprints, store)
@@ -402,7 +403,7 @@ def run_batch(
         time_limit=time_limit,
         encoding=encoding,
     )
-    with _sigterm_as_interrupt():
+    with run.interrupts.installed():
         return run.run(list(sinks))
 
 
@@ -423,22 +424,3 @@ def _calibrations(
             f"({rubrics.describe()}); give the calibration made for one of them"
         )
     return found
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """A kill (SIGTERM) stops the run like Ctrl-C: finished answers are kept."""
-    import signal
-
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        old: Callable[..., Any] | int | None = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)

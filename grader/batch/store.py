@@ -1,9 +1,9 @@
 """Where a batch keeps its records: the output paths, the lock on them, and the resumable record store.
 
 Every scored answer becomes one JSON line (a Record) appended to
-`<jsonl>.partial`, a chunk at a time, each chunk in one write with Ctrl-C and
-SIGTERM held off and fsync'd after, so a Ctrl-C, a kill or a power cut leaves
-only complete lines (a torn last line, possible only after a power cut, is cut
+`<jsonl>.partial`, a chunk at a time, each chunk in one write that Ctrl-C and
+SIGTERM wait for (see Interrupts) and fsync'd after, so a Ctrl-C, a kill or a
+power cut leaves only complete lines (a torn last line, possible only after a power cut, is cut
 off when the file is next read). A run first indexes the records it already
 has: the finished `<jsonl>` of an earlier run, then the `.partial` of an
 interrupted one. A row whose (question, id) has a record with the same answer
@@ -19,7 +19,9 @@ import hashlib
 import json
 import os
 import signal
+import threading
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -123,6 +125,55 @@ class OutputLock:
         self.release()
 
 
+class Interrupts:
+    """Ctrl-C and SIGTERM as KeyboardInterrupt, held back while a chunk is being written.
+
+    The handlers run in the main thread at some later bytecode, whichever thread the
+    kernel gave the signal to: blocking the signal around the write is not enough, the
+    exception could still land between the write and the note that it was made. So
+    the handler only records a signal that comes during `held()`, and the block
+    raises it once the chunk is written and noted.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self._depth = 0
+        self._pending = False
+
+    def handler(self, signum: int, frame: Any) -> None:
+        if self._depth:
+            self._pending = True
+        else:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+        if not self._depth and self._pending:
+            self._pending = False
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """These handlers for Ctrl-C and SIGTERM while the block runs (main thread only)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield  # signals reach the main thread only: nothing to hold back here
+            return
+        old: list[tuple[signal.Signals, Callable[..., Any] | int | None]] = []
+        for sig in self.SIGNALS:
+            old.append((sig, signal.signal(sig, self.handler)))
+        try:
+            yield
+        finally:
+            for sig, previous in old:
+                signal.signal(sig, previous)
+
+
 def scored_with(rubric: Rubric, pipeline: str, calibration: Any | None) -> str:
     """What a record depends on besides the answer; a change means the answer is scored again."""
     cal = "none"
@@ -136,7 +187,14 @@ def scored_with(rubric: Rubric, pipeline: str, calibration: Any | None) -> str:
 class RecordStore:
     """Scored records on disk, indexed by (rubric id, student id)."""
 
-    def __init__(self, outputs: Outputs, fingerprints: dict[str, str], fresh: bool):
+    def __init__(
+        self,
+        outputs: Outputs,
+        fingerprints: dict[str, str],
+        fresh: bool,
+        interrupts: Interrupts | None = None,
+    ):
+        self.interrupts = interrupts or Interrupts()
         self.sources = [outputs.jsonl, outputs.partial]
         self.fingerprints = fingerprints
         # key -> (source index, byte offset, hash of the answer text)
@@ -189,18 +247,15 @@ class RecordStore:
         return entry is not None and entry[2] == hash(answer)
 
     def append(self, items: list[tuple[Key, str, bytes]]) -> int:
-        """Write a chunk of (key, answer, record line) in one go and empty the list.
+        """Write a chunk of (key, answer, record line) in one go, note it, and empty the list.
 
-        Ctrl-C and SIGTERM wait until the chunk is on disk, and the list is emptied
-        before they are let through: the caller's buffer never holds a chunk that is
-        already written, whenever the signal's exception is raised.
+        Ctrl-C and SIGTERM wait until all of that is done (see Interrupts): the caller's
+        buffer never still holds a chunk that is already on disk, so no chunk is written twice.
         """
         if not items:
             return 0
-        data = b"".join(line for _, _, line in items)
-        blocked = {signal.SIGINT, signal.SIGTERM}
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
-        try:
+        with self.interrupts.held():
+            data = b"".join(line for _, _, line in items)
             view = memoryview(data)
             while view:
                 n = os.write(self._fd, view)
@@ -214,8 +269,6 @@ class RecordStore:
             count = len(items)
             self.appended += count
             items.clear()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
         return count
 
     def read(self, key: Key) -> bytes:
