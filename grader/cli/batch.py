@@ -90,7 +90,21 @@ class BarProgress:
     show_default=True,
     help="Column naming each row's rubric id (when RUBRIC is a folder); '' to not read one.",
 )
-@click.option("-j", "--jobs", default=1, show_default=True, type=int, help="Processes; 0 means one per CPU.")
+@click.option(
+    "-j",
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Processes; 0 means one per CPU. With --dask local: Dask workers.",
+)
+@click.option(
+    "--dask",
+    metavar="ADDRESS|local",
+    default=None,
+    help="Score on a Dask cluster: its scheduler (tcp://HOST:8786), or 'local' for --jobs workers "
+    "on this machine. Needs: pip install 'grader[dask]'.",
+)
 @click.option(
     "--chunk-size",
     default=DEFAULT_CHUNK,
@@ -118,6 +132,7 @@ def batch(  # type: ignore[no-untyped-def]
     answer_col,
     question_col,
     jobs,
+    dask,
     chunk_size,
     fresh,
     resume,
@@ -146,6 +161,7 @@ def batch(  # type: ignore[no-untyped-def]
         exports=tuple(exports),
         columns=Columns(id=id_col, answer=answer_col, question=question_col or None),
         jobs=jobs,
+        dask=dask,
         chunk_size=chunk_size,
         fresh=fresh,
         resume=resume,
