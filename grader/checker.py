@@ -1,4 +1,18 @@
-"""The checker: one rubric, compiled once, checks answers one by one or in batches."""
+"""The checker: one rubric, compiled once, checks answers one by one or in batches.
+
+The analysis of one answer is a row of stages, each a function from what the stages
+before it found to a new, immutable result (nothing is changed after it is made):
+
+    parse       text -> Doc (the pipeline normalizes notation first)
+    mentions    Doc -> where rubric phrases and patterns fire        (nlp.mentions)
+    assess      mentions -> polarity, frame, clause, memberships     (nlp.polarity, nlp.clauses)
+    misconceptions  assessed mentions -> stated misconceptions and the clauses they void
+                                                                      (nlp.claims)
+    concepts    assessed mentions, voided clauses -> credited concepts
+    links       credited mentions -> links argued, with direction     (nlp.relations)
+    score       credited concepts, links, misconceptions -> points    (scoring)
+    feedback    all of it -> Feedback                                (explain)
+"""
 
 from __future__ import annotations
 
@@ -8,16 +22,19 @@ from functools import lru_cache
 from typing import Protocol
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from . import explain
 from .errors import AnswerError
 from .feedback import ConceptResult, Evidence, Feedback, LinkResult, MisconceptionResult
-from .links import Relation, arrow_between, pronoun_relation, relate, sentence_opener
-from .matching import CompiledRubric, Hit
-from .negation import NEG_WORDS, frame, negation_of, polarity
 from .nlp import Normalized, load_pipeline, normalize, pipeline_name
-from .rubric import Rubric
+from .nlp.claims import ClaimSpec, compile_claims, stated
+from .nlp.clauses import ClauseModel, Membership
+from .nlp.extensions import set_mention, set_mentions
+from .nlp.mentions import CompiledRubric, Hit
+from .nlp.polarity import NEG_WORDS, Polarity, frame, polarity
+from .nlp.relations import Relation, Relator, arrow_between, is_pronoun, sentence_opener
+from .rubric import Link, Rubric
 from .scoring import score
 
 MAX_ANSWER_CHARS = 20_000
@@ -60,17 +77,6 @@ def compile_rubric(rubric: Rubric, nlp: Language) -> CompiledRubric:
     return _compile(rubric.model_dump_json(by_alias=True), nlp)
 
 
-@dataclass
-class _Mention:
-    hit: Hit
-    sent: int  # index of the sentence's first token
-    negated: bool
-    cue: str | None
-    frame: str | None  # "contrast" ("unlike X"), "hypothetical" ("would"): not a claim
-    credited: bool = True
-    note: str | None = None
-
-
 class Checker:
     """Checks answers against one rubric.
 
@@ -91,13 +97,8 @@ class Checker:
         self.pipeline = pipeline_name(self.nlp)
         self.compiled = compile_rubric(rubric, self.nlp)
         self.calibration = calibration
-        self._extra_verbs = frozenset(v.lower() for v in rubric.relating_verbs)
-        # "verbs" of a claim are lemmas; compare lower-case
-        self._claims = [
-            (m.id, i, frozenset(v.lower() for v in c.verbs), c.negated)
-            for m in rubric.misconceptions
-            for i, c in enumerate(m.claims)
-        ]
+        self.extra_verbs = frozenset(v.lower() for v in rubric.relating_verbs)
+        self.claims = compile_claims(rubric)
 
     # --- public -------------------------------------------------------------------
 
@@ -107,22 +108,23 @@ class Checker:
     def check_many(self, answers: Iterable[str], batch_size: int = 64) -> Iterator[Feedback]:
         """Feedback for each answer, in order. Answers over the limit raise AnswerError."""
 
-        def prepared() -> Iterator[tuple[str, Normalized]]:
+        def prepared() -> Iterator[str]:
             for a in answers:
-                norm = prepare(a)
-                yield norm.text, norm
+                _validate(a)
+                yield a
 
-        for doc, norm in self.nlp.pipe(prepared(), as_tuples=True, batch_size=batch_size):
-            yield self.analyze(doc, norm)
+        for doc in self.nlp.pipe(prepared(), batch_size=batch_size):
+            yield self.analyze(doc)
 
-    def analyze(self, doc: Doc, norm: Normalized) -> Feedback:
-        """Feedback for an answer already parsed by this checker's pipeline."""
-        fb = _Analysis(self, doc, norm).feedback()
+    def analyze(self, doc: Doc, norm: Normalized | None = None) -> Feedback:
+        """Feedback for an answer already parsed by this checker's pipeline. `norm` maps the
+        Doc's text back to the original answer (by default the one the pipeline made)."""
+        norm = norm or doc._.normalized or normalize(doc.text)
+        fb = analyze(self, doc, norm)
         return self.calibration.apply(fb) if self.calibration is not None else fb
 
 
-def prepare(answer: str) -> Normalized:
-    """Check the answer's size and normalize its notation."""
+def _validate(answer: str) -> None:
     if not isinstance(answer, str):
         raise AnswerError("an answer must be text")
     if len(answer) > MAX_ANSWER_CHARS:
@@ -137,253 +139,365 @@ def prepare(answer: str) -> Normalized:
             f"the answer has a broken character at position {exc.start} (half of a surrogate pair); "
             "paste the text again or remove that character"
         ) from None
+
+
+def prepare(answer: str) -> Normalized:
+    """Check the answer's size and normalize its notation."""
+    _validate(answer)
     return normalize(answer)
 
 
-class _Analysis:
-    """Everything found in one answer; turned into a Feedback."""
+# --- the stages -------------------------------------------------------------------------
 
-    def __init__(self, checker: Checker, doc: Doc, norm: Normalized):
-        self.checker = checker
-        self.rubric = checker.rubric
-        self.doc = doc
-        self.norm = norm
-        compiled = checker.compiled
-        self.hits = compiled.find(doc, compiled.keyed(doc))
-        # Token.sent builds a Span on every call: look sentence starts up once
-        self.sent_start = [0] * len(doc)
-        for sent in doc.sents:
-            self.sent_start[sent.start : sent.end] = [sent.start] * (sent.end - sent.start)
-        self.mentions = [self._mention(h) for h in self.hits]
 
-    def _mention(self, hit: Hit) -> _Mention:
-        root = hit.predicate(self.doc)
-        pol = polarity(root)
-        # a negation word inside the phrase itself ("no energy") is the phrase's meaning
-        cue_inside = (
-            pol.cue is not None
-            and hit.start <= pol.cue.i < hit.end
-            and bool(NEGATION_WORDS & set(hit.rule.lower().replace("n't", " not").split()))
-        )
-        negated = pol.negated and not cue_inside
-        cue = pol.cue.text if pol.cue is not None else None
-        return _Mention(hit, self.sent_start[root.i], negated, cue, frame(root))
+@dataclass(frozen=True)
+class Assessed:
+    """A mention with what the parse says of it."""
 
-    # --- evidence -----------------------------------------------------------------
+    hit: Hit
+    sent: int  # index of its sentence's first token
+    polarity: Polarity
+    frame: str | None  # "contrast" ("unlike X"), "hypothetical" ("would"): not a claim
+    clause: int | None  # its clause's predicate token
+    members: tuple[Membership, ...]
 
-    def evidence(self, start_tok: int, end_tok: int, rule: str) -> Evidence:
+    @property
+    def negated(self) -> bool:
+        return self.polarity.negated
+
+    @property
+    def claimable(self) -> bool:
+        return self.frame is None
+
+
+@dataclass(frozen=True)
+class Voided:
+    """Where stated misconceptions take credit away: clauses, sentences and token ranges."""
+
+    clauses: frozenset[int]
+    sentences: frozenset[int]
+    spans: tuple[tuple[int, int], ...]
+
+    def covers(self, m: Assessed) -> bool:
+        if m.sent in self.sentences or (m.clause is not None and m.clause in self.clauses):
+            return True
+        return any(lo <= m.hit.start and m.hit.end <= hi for lo, hi in self.spans)
+
+
+@dataclass(frozen=True)
+class Credited:
+    results: list[ConceptResult]
+    mentions: dict[str, list[Assessed]]  # concept id -> credited mentions
+
+
+class _Evidence:
+    """Evidence offsets in the student's original characters."""
+
+    def __init__(self, doc: Doc, norm: Normalized):
+        self.doc, self.norm = doc, norm
+
+    def span(self, start_tok: int, end_tok: int, rule: str) -> Evidence:
         span = self.doc[start_tok:end_tok]
         o_start, o_end = self.norm.span(span.start_char, span.end_char)
         return Evidence(start=o_start, end=o_end, text=self.norm.original[o_start:o_end], rule=rule)
 
-    def hit_evidence(self, hit: Hit) -> Evidence:
+    def hit(self, hit: Hit) -> Evidence:
         rule = hit.rule
         if hit.corrected:
             rule += f" (spelling: {', '.join(hit.corrected)})"
-        return self.evidence(hit.start, hit.end, rule)
+        return self.span(hit.start, hit.end, rule)
 
-    # --- misconceptions -----------------------------------------------------------
+    def word(self, tok: Token, rule: str) -> Evidence:
+        return self.span(tok.i, tok.i + 1, rule)
 
-    def misconceptions(self) -> list[MisconceptionResult]:
-        found: dict[str, list[Evidence]] = {}
-        self.misconception_sents: set[int] = set()
-        for m in self.mentions:
-            if m.hit.kind == "misconception" and not m.negated and m.frame is None:
-                found.setdefault(m.hit.owner, []).append(self.hit_evidence(m.hit))
-                self.misconception_sents.add(m.sent)
-        terms: dict[str, list[_Mention]] = {}
-        for m in self.mentions:
-            if m.hit.kind == "term" and m.frame is None:
-                terms.setdefault(m.hit.owner, []).append(m)
-        for mid, i, verbs, negated_claim in self._claims:
-            for s in terms.get(f"{mid}#{i}:s", []):
-                for o in terms.get(f"{mid}#{i}:o", []):
-                    if s.sent != o.sent or s.hit.overlaps(o.hit):
-                        continue
-                    if arrow_between(self.doc, *sorted((s.hit.end, o.hit.start))) is not None:
-                        continue  # "ACh released -> ... sodium": steps of a chain, not one claim
-                    rel = self._best_relation(s.hit, o.hit, clause_only=True)
-                    if rel is None:
-                        continue
-                    relating = [t for t in rel.path if not verbs or t.lemma_.lower() in verbs]
-                    if verbs and not relating:
-                        continue
-                    # the claim is denied when its verb is ('does not need'), or a mention is
-                    negated = (
-                        s.negated
-                        or o.negated
-                        or any(negation_of(t) is not None for t in relating if t.pos_ in {"VERB", "AUX"})
-                    )
-                    if negated != negated_claim:
-                        continue
-                    lo = min(s.hit.start, o.hit.start)
-                    hi = max(s.hit.end, o.hit.end)
-                    found.setdefault(mid, []).append(self.evidence(lo, hi, f"claim: {rel.rule}"))
-                    self.misconception_sents.add(s.sent)
-        return [
-            MisconceptionResult(id=m.id, feedback=m.feedback, evidence=found[m.id])
-            for m in self.rubric.misconceptions
-            if m.id in found
-        ]
 
-    @property
-    def _claims(self) -> list[tuple[str, int, frozenset[str], bool]]:
-        return self.checker._claims
+def analyze(checker: Checker, doc: Doc, norm: Normalized) -> Feedback:
+    """Run the stages on one parsed answer."""
+    rubric = checker.rubric
+    compiled = checker.compiled
+    model = ClauseModel(doc)
+    hits = compiled.find(doc, compiled.keyed(doc))
+    mentions = assess(doc, model, hits)
+    blocked = frozenset(
+        i for m in mentions if m.hit.kind != "term" for a, b in m.hit.token_spans() for i in range(a, b)
+    )
+    relator = Relator(model, blocked, checker.extra_verbs)
+    ev = _Evidence(doc, norm)
+    misconceptions, voided = find_misconceptions(rubric, checker.claims, mentions, relator, doc, ev)
+    credited = credit_concepts(rubric, mentions, voided, ev)
+    links = find_links(rubric, credited.mentions, mentions, relator, doc, ev)
+    _publish(doc, mentions, credited, model)
+    total = score(
+        rubric,
+        [c.id for c in credited.results if c.status == "present"],
+        [lk.key for lk in links if lk.status == "present"],
+        [m.id for m in misconceptions],
+    )
+    empty = not norm.original.strip()
+    return Feedback(
+        rubric=rubric.id,
+        pipeline=checker.pipeline,
+        score=total,
+        max_score=rubric.max_score(),
+        concepts=credited.results,
+        links=links,
+        misconceptions=misconceptions,
+        feedback=explain.sentences(rubric, credited.results, links, misconceptions, empty),
+    )
 
-    @property
-    def _extra_verbs(self) -> frozenset[str]:
-        return self.checker._extra_verbs
 
-    # --- concepts -----------------------------------------------------------------
+def assess(doc: Doc, model: ClauseModel, hits: list[Hit]) -> list[Assessed]:
+    """Polarity, frame, clause and place in the clause model of every mention."""
+    sent_start = [0] * len(doc)
+    for sent in doc.sents:
+        sent_start[sent.start : sent.end] = [sent.start] * (sent.end - sent.start)
+    out = []
+    for hit in hits:
+        root = hit.predicate(doc)
+        pol = polarity(root)
+        inside = pol.negated and pol.cue is not None and hit.start <= pol.cue.i < hit.end
+        if inside and NEGATION_WORDS & set(hit.rule.lower().replace("n't", " not").split()):
+            pol = Polarity(False)  # a negation word inside the phrase itself ("no energy") is its meaning
+        clause = model.clause_of(root)
+        own = {i for a, b in hit.token_spans() for i in range(a, b)}
+        anchors = hit.anchors(doc)
+        tokens = anchors + [doc[i] for i in sorted(own) if not doc[i].is_punct and doc[i] not in anchors]
+        members = tuple(model.memberships(tokens, own))
+        out.append(
+            Assessed(hit, sent_start[root.i], pol, frame(root), clause.pred.i if clause else None, members)
+        )
+    return out
 
-    def concepts(self) -> list[ConceptResult]:
-        results = []
-        self.credited: dict[str, list[_Mention]] = {}
-        for c in self.rubric.concepts:
-            mine = [m for m in self.mentions if m.hit.kind == "concept" and m.hit.owner == c.id]
-            good = []
-            for m in mine:
-                if m.negated:
-                    m.credited, m.note = False, f'in a negative ("{m.cue}")'
-                elif m.frame == "contrast":
-                    m.credited, m.note = False, 'as a contrast ("unlike ...")'
-                elif m.sent in self.misconception_sents:
-                    m.credited, m.note = False, "in a sentence that states a misconception"
-                else:
-                    good.append(m)
-            if good:
-                self.credited[c.id] = good[:MAX_HITS_PER_CONCEPT]
-                ev = [self.hit_evidence(m.hit) for m in good]
-                results.append(ConceptResult(id=c.id, label=c.label, status="present", evidence=ev))
-            elif mine:
-                ev = [self.hit_evidence(m.hit) for m in mine]
-                results.append(
-                    ConceptResult(id=c.id, label=c.label, status="negated", evidence=ev, note=mine[0].note)
-                )
-            else:
-                results.append(ConceptResult(id=c.id, label=c.label, status="missing"))
-        return results
 
-    # --- links --------------------------------------------------------------------
+def find_misconceptions(
+    rubric: Rubric,
+    claims: list[ClaimSpec],
+    mentions: list[Assessed],
+    relator: Relator,
+    doc: Doc,
+    ev: _Evidence,
+) -> tuple[list[MisconceptionResult], Voided]:
+    """Misconceptions stated by phrase, pattern or claim, and where they void credit."""
+    scope = {m.id: m.scope for m in rubric.misconceptions}
+    found: dict[str, list[Evidence]] = {}
+    clauses: set[int] = set()
+    sentences: set[int] = set()
+    spans: list[tuple[int, int]] = []
 
-    def links(self) -> list[LinkResult]:
-        results = []
-        sent_starts = [s.start for s in self.doc.sents]
-        next_sent = dict(zip(sent_starts, sent_starts[1:], strict=False))
-        for link in self.rubric.links:
-            best: tuple[list[Evidence], str | None] | None = None
-            reversed_seen = False
-            for a in self.credited.get(link.from_, []):
-                for b in self.credited.get(link.to, []):
-                    if a.hit.overlaps(b.hit):
-                        continue
-                    direction, ev = self._relation(a, b, next_sent)
-                    if direction is None:
-                        continue
-                    if direction >= 0 or not link.directed:
-                        best = (ev, None)
-                        break
-                    reversed_seen = True
-                if best:
+    def void(mid: str, clause: int | None, sent: int, lo: int, hi: int) -> None:
+        if scope[mid] == "sentence":
+            sentences.add(sent)
+        elif clause is not None:
+            clauses.update(relator.model.voided_by(relator.model.by_pred[clause]))
+        spans.append((lo, hi))
+
+    for m in mentions:
+        if m.hit.kind == "misconception" and not m.negated and m.claimable:
+            found.setdefault(m.hit.owner, []).append(ev.hit(m.hit))
+            void(m.hit.owner, m.clause, m.sent, m.hit.start, m.hit.end)
+    terms: dict[str, list[Assessed]] = {}
+    for m in mentions:
+        if m.hit.kind == "term" and m.claimable:
+            terms.setdefault(m.hit.owner, []).append(m)
+    for spec in claims:
+        for s in terms.get(spec.subject_owner, []):
+            for o in terms.get(spec.object_owner, []):
+                if s.sent != o.sent or s.hit.overlaps(o.hit):
+                    continue
+                if arrow_between(doc, *sorted((s.hit.end, o.hit.start))) is not None:
+                    continue  # "ACh released -> ... sodium": steps of a chain, not one claim
+                claim = _claim(spec, relator, s, o)
+                if claim is None:
+                    continue
+                lo, hi = min(s.hit.start, o.hit.start), max(s.hit.end, o.hit.end)
+                found.setdefault(spec.misconception, []).append(ev.span(lo, hi, claim.rule))
+                void(spec.misconception, claim.clause.pred.i, s.sent, lo, hi)
+    results = [
+        MisconceptionResult(id=m.id, feedback=m.feedback, evidence=found[m.id])
+        for m in rubric.misconceptions
+        if m.id in found
+    ]
+    return results, Voided(frozenset(clauses), frozenset(sentences), tuple(spans))
+
+
+def _claim(spec: ClaimSpec, relator: Relator, s: Assessed, o: Assessed):
+    negated = s.negated or o.negated
+    for ms in s.members:
+        for mo in o.members:
+            claim = stated(spec, relator, ms, mo, negated)
+            if claim is not None and claim.negated == spec.negated:
+                return claim
+    return None
+
+
+def credit_concepts(rubric: Rubric, mentions: list[Assessed], voided: Voided, ev: _Evidence) -> Credited:
+    """A concept is credited by a mention the student asserts: not denied, not a contrast,
+    not inside a clause that states a misconception."""
+    results = []
+    credited: dict[str, list[Assessed]] = {}
+    for c in rubric.concepts:
+        mine = [m for m in mentions if m.hit.kind == "concept" and m.hit.owner == c.id]
+        good: list[Assessed] = []
+        first_note = None
+        for m in mine:
+            note = None
+            if m.negated:
+                note = f'in a negative ("{m.polarity.cue.text if m.polarity.cue else "not"}")'
+            elif m.frame == "contrast":
+                note = 'as a contrast ("unlike ...")'
+            elif voided.covers(m):
+                note = "in a clause that states a misconception"
+            if note is None:
+                good.append(m)
+            elif first_note is None:
+                first_note = note
+        if good:
+            credited[c.id] = good[:MAX_HITS_PER_CONCEPT]
+            evidence = [ev.hit(m.hit) for m in good]
+            results.append(ConceptResult(id=c.id, label=c.label, status="present", evidence=evidence))
+        elif mine:
+            evidence = [ev.hit(m.hit) for m in mine]
+            results.append(
+                ConceptResult(id=c.id, label=c.label, status="negated", evidence=evidence, note=first_note)
+            )
+        else:
+            results.append(ConceptResult(id=c.id, label=c.label, status="missing"))
+    return Credited(results, credited)
+
+
+def find_links(
+    rubric: Rubric,
+    credited: dict[str, list[Assessed]],
+    mentions: list[Assessed],
+    relator: Relator,
+    doc: Doc,
+    ev: _Evidence,
+) -> list[LinkResult]:
+    sent_bounds = [(s.start, s.end) for s in doc.sents]
+    next_sent = {a[0]: b for a, b in zip(sent_bounds, sent_bounds[1:], strict=False)}
+    results = []
+    for link in rubric.links:
+        verbs = frozenset(v.lower() for v in link.verbs) if link.verbs else None
+        best: list[Evidence] | None = None
+        reversed_seen = False
+        for a in credited.get(link.from_, []):
+            for b in credited.get(link.to, []):
+                if a.hit.overlaps(b.hit):
+                    continue
+                direction, evidence = _relation(a, b, link, verbs, relator, mentions, doc, next_sent, ev)
+                if direction is None:
+                    continue
+                if direction >= 0 or not link.directed:
+                    best = evidence
                     break
+                reversed_seen = True
             if best:
-                results.append(LinkResult(from_=link.from_, to=link.to, status="present", evidence=best[0]))
-            else:
-                results.append(
-                    LinkResult(
-                        from_=link.from_,
-                        to=link.to,
-                        status="missing",
-                        note="reversed" if reversed_seen else None,
-                    )
-                )
-        return results
+                break
+        if best:
+            results.append(LinkResult(from_=link.from_, to=link.to, status="present", evidence=best))
+        else:
+            note = "reversed" if reversed_seen else None
+            results.append(LinkResult(from_=link.from_, to=link.to, status="missing", note=note))
+    return results
 
-    def _relation(
-        self, a: _Mention, b: _Mention, next_sent: dict[int, int]
-    ) -> tuple[int | None, list[Evidence]]:
-        """Direction of a's relation to b (+1 a->b, -1 b->a, 0 unknown), with evidence."""
-        doc = self.doc
-        ends = [self.hit_evidence(a.hit), self.hit_evidence(b.hit)]
-        # a student's arrow, within one line (the parser's sentence breaks in arrow chains are unreliable)
-        first, second = (a, b) if a.hit.start < b.hit.start else (b, a)
-        arrow = arrow_between(doc, first.hit.end, second.hit.start)
-        if arrow is not None and not self._concept_between(
-            first.hit.end, arrow.i, {a.hit.owner, b.hit.owner}
-        ):
-            forward = (arrow.text == "->") == (first is a)
-            return (1 if forward else -1), [*ends, self.evidence(arrow.i, arrow.i + 1, "arrow")]
-        if a.sent == b.sent:
-            rel = self._best_relation(a.hit, b.hit)
+
+def _relation(
+    a: Assessed,
+    b: Assessed,
+    link: Link,
+    verbs: frozenset[str] | None,
+    relator: Relator,
+    mentions: list[Assessed],
+    doc: Doc,
+    next_sent: dict[int, tuple[int, int]],
+    ev: _Evidence,
+) -> tuple[int | None, list[Evidence]]:
+    """Direction of a's relation to b (+1 a->b, -1 b->a, 0 unknown), with evidence."""
+    ends = [ev.hit(a.hit), ev.hit(b.hit)]
+    # a student's arrow, within one line (the parser's sentence breaks in arrow chains are unreliable)
+    first, second = (a, b) if a.hit.start < b.hit.start else (b, a)
+    arrow = arrow_between(doc, first.hit.end, second.hit.start)
+    if arrow is not None and not _concept_between(
+        mentions, first.hit.end, arrow.i, {a.hit.owner, b.hit.owner}
+    ):
+        forward = (arrow.text == "->") == (first is a)
+        return (1 if forward else -1), [*ends, ev.word(arrow, "arrow")]
+    if a.sent == b.sent:
+        rel = _best(relator, a.members, b.members, verbs)
+        if rel is None:
+            rel = relator.linear((a.hit.start, a.hit.end), (b.hit.start, b.hit.end))
+        if rel is None:
+            return None, []
+        cue = [ev.word(rel.cue, rel.rule)] if rel.cue is not None else []
+        return rel.direction, [*ends, *cue]
+    # adjacent sentences bound by a connective or pronoun
+    for earlier, later, sign in ((a, b, 1), (b, a, -1)):
+        bounds = next_sent.get(earlier.sent)
+        if bounds is None or bounds[0] != later.sent:
+            continue
+        opener = sentence_opener(doc, *bounds)
+        if opener is None:
+            continue
+        tok, direction = opener
+        if is_pronoun(tok):
+            pron = relator.model.memberships([tok], {tok.i})
+            rel = _best(relator, pron, later.members, verbs) or relator.opener_subject(tok)
             if rel is None:
-                return None, []
-            cue = [self.evidence(rel.cue.i, rel.cue.i + 1, rel.rule)] if rel.cue is not None else []
-            return rel.direction, [*ends, *cue]
-        # adjacent sentences bound by a connective or pronoun
-        for earlier, later, sign in ((a, b, 1), (b, a, -1)):
-            if next_sent.get(earlier.sent) == later.sent:
-                opener = sentence_opener(doc, later.sent)
-                if opener is None:
-                    continue
-                tok, direction = opener
-                pron = pronoun_relation(tok, later.hit.root(doc), self._extra_verbs)
-                if pron is not None:
-                    if pron.cue is None:
-                        continue  # 'It is a protein.': the pronoun is not related to the mention
-                    direction = pron.direction
-                    rule = f"'{tok.text}' refers back, {pron.rule}"
-                    word = pron.cue
-                else:
-                    rule = f"connective across sentences: {tok.text}"
-                    word = tok
-                return sign * direction, [*ends, self.evidence(word.i, word.i + 1, rule)]
-        return None, []
+                continue  # 'It is a protein.': the pronoun is not related to the mention
+            rule = f"'{tok.text}' refers back, {rel.rule}"
+            word = rel.cue if rel.cue is not None else tok
+            return sign * rel.direction, [*ends, ev.word(word, rule)]
+        return sign * direction, [*ends, ev.word(tok, f"connective across sentences: {tok.text}")]
+    return None, []
 
-    def _best_relation(self, a: Hit, b: Hit, clause_only: bool = False) -> Relation | None:
-        """The relation between two mentions through any of their anchors: forward first."""
-        found = None
-        own = frozenset(i for start, end in (*a.token_spans(), *b.token_spans()) for i in range(start, end))
-        for x in a.anchors(self.doc):
-            for y in b.anchors(self.doc):
-                rel = relate(x, y, self._extra_verbs, own)
-                if rel is None or (clause_only and rel.clausal):
-                    continue
-                if rel.direction >= 0:
-                    return rel
-                found = found or rel
-        return found
 
-    def _concept_between(self, lo: int, hi: int, ends: set[str]) -> bool:
-        """Another concept stands between a mention and an arrow: the arrow is not theirs."""
-        return any(
-            m.hit.kind == "concept"
-            and m.credited
-            and m.hit.owner not in ends
-            and lo <= m.hit.start
-            and m.hit.end <= hi
-            for m in self.mentions
+def _best(
+    relator: Relator,
+    left: Iterable[Membership],
+    right: Iterable[Membership],
+    verbs: frozenset[str] | None,
+) -> Relation | None:
+    """The relation between two mentions' memberships: in one clause first, forward first."""
+    found = None
+    right = list(right)
+    for x in left:
+        for y in right:
+            rel = relator.in_clause(x, y, verbs) if x.clause is y.clause else relator.across_clauses(x, y)
+            if rel is None:
+                continue
+            if rel.direction >= 0:
+                return rel
+            found = found or rel
+    return found
+
+
+def _concept_between(mentions: list[Assessed], lo: int, hi: int, ends: set[str]) -> bool:
+    """Another concept stands between a mention and an arrow: the arrow is not theirs."""
+    return any(
+        m.hit.kind == "concept" and m.hit.owner not in ends and lo <= m.hit.start and m.hit.end <= hi
+        for m in mentions
+    )
+
+
+def _publish(doc: Doc, mentions: list[Assessed], credited: Credited, model: ClauseModel) -> None:
+    """The findings as `Span` extensions (`span._.concept`, `._.polarity`, ...)."""
+    asserted = {id(m) for ms in credited.mentions.values() for m in ms}
+    spans = []
+    for m in mentions:
+        span = doc[m.hit.start : m.hit.end]
+        span.label_ = f"{m.hit.kind}:{m.hit.owner}"
+        pol = "negated" if m.negated else "counterfactual" if m.polarity.counterfactual else "affirmed"
+        clause = model.by_pred.get(m.clause) if m.clause is not None else None
+        set_mention(
+            span,
+            concept=m.hit.owner if m.hit.kind == "concept" else None,
+            kind=m.hit.kind,
+            owner=m.hit.owner,
+            rule=m.hit.rule,
+            polarity=m.frame or pol,
+            cue=m.polarity.cue,
+            clause=clause.span() if clause is not None else None,
+            asserted=id(m) in asserted,
         )
-
-    # --- all together -------------------------------------------------------------
-
-    def feedback(self) -> Feedback:
-        misconceptions = self.misconceptions()
-        concepts = self.concepts()
-        links = self.links()
-        empty = not self.norm.original.strip()
-        total = score(
-            self.rubric,
-            [c.id for c in concepts if c.status == "present"],
-            [lk.key for lk in links if lk.status == "present"],
-            [m.id for m in misconceptions],
-        )
-        return Feedback(
-            rubric=self.rubric.id,
-            pipeline=self.checker.pipeline,
-            score=total,
-            max_score=self.rubric.max_score(),
-            concepts=concepts,
-            links=links,
-            misconceptions=misconceptions,
-            feedback=explain.sentences(self.rubric, concepts, links, misconceptions, empty),
-        )
+        spans.append(span)
+    set_mentions(doc, spans)

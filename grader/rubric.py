@@ -89,6 +89,14 @@ class Link(_Model):
             "('ions flow down the gradient when channels open'); a reversed statement then counts."
         ),
     )
+    verbs: list[str] | None = Field(
+        None,
+        description=(
+            "Verb (or predicative adjective) lemmas that alone argue this link, in place of the "
+            "built-in relating verbs: e.g. [be, mean] for a definition. Connectives ('because', "
+            "'so'), sentence openers and arrows still count."
+        ),
+    )
 
     @property
     def key(self) -> str:
@@ -119,6 +127,12 @@ class Misconception(_Model):
     claims: list[Claim] = Field(default_factory=list)
     feedback: str = Field(min_length=1, description="Shown to the student when it is stated.")
     penalty: float = Field(0, ge=0, description="Points taken off when stated (0: no credit only).")
+    scope: Literal["clause", "sentence"] = Field(
+        "clause",
+        description=(
+            "What a stated misconception takes credit from: its own clause (default), or its whole sentence."
+        ),
+    )
 
     _check_phrases = field_validator("phrases")(_clean_phrases)
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.negation import polarity
+from grader.nlp.polarity import polarity
 
 
 def token(doc, word):

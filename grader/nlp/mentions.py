@@ -1,10 +1,11 @@
-"""Finding rubric phrases and patterns in a parsed answer.
+"""Where a rubric's concepts, misconceptions and claim terms are mentioned in an answer.
 
 Phrases are compiled once per rubric into a trie over token *keys*: a key is a
 token's lemma or lower-case form, with ion names and symbols unified (Na, Na+,
 sodium -> "sodium") and a spelling correction for near misses of rubric words.
-Articles, auxiliaries and punctuation are skipped on both sides, so "the
-channels are opened" meets the phrase "channels open".
+Articles, auxiliaries, punctuation and adverbs that never change a phrase's meaning
+("then", "also": `lexicon/gap_adverbs.txt`) are skipped on both sides, so "the
+channels are then opened" meets the phrase "channels open".
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from spacy.strings import StringStore
 from spacy.symbols import AUX
 from spacy.tokens import Doc, Span, Token
 
-from .errors import RubricError
-from .nlp import normalize
-from .rubric import Rubric
+from ..errors import RubricError
+from ..rubric import Rubric
+from . import lexicon
 
 GAP = "..."
 AND = "&"  # "osmosis & water": both in one sentence, in any order
@@ -177,17 +178,24 @@ _VBN = _H.add("VBN")
 _DEGREE_TAGS = {"JJR", "JJS", "RBR", "RBS"}
 
 
-CLAUSE_WORDS = {
-    "because", "so", "but", "then", "if", "when", "although", "though", "whereas", "unless",
-    "since", "therefore", "however", "while", "thus", "hence",
-}  # fmt: skip
-_CLAUSE_IDS = {_H.add(w) for w in (*CLAUSE_WORDS, ";")}
+CLAUSE_WORDS = lexicon.words("clause_words")
+_CLAUSE_IDS = {_H.add(w) for w in CLAUSE_WORDS}
+_THEN = _H.add("then")
 _CC_IDS = {_H.add(w) for w in ("and", "or")}
+_GAP_ADVERB_IDS = {_H.add(w) for w in lexicon.words("gap_adverbs")}
+_ADV = _H.add("ADV")
 
 
 def _opens_clause(tok: Token) -> bool:
-    """Where a new clause starts: "because", "so", "but", ";", or an "and" before a verb
-    with a subject of its own ("... rises, and the penny scratches it")."""
+    """Where a new clause starts: "because", "so", "but", ";", "then" after a comma or
+    "and", or an "and" before a verb with a subject of its own ("... rises, and the penny
+    scratches it"). "The mRNA is then read" opens nothing."""
+    if tok.lower == _THEN:
+        # "the mRNA is then read", "the mRNA then goes": an adverb inside a verb phrase
+        prev = tok.nbor(-1) if tok.i > 0 else None
+        nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
+        inside = (prev is not None and prev.pos == AUX) or (nxt is not None and nxt.pos_ in {"VERB", "AUX"})
+        return not inside
     if tok.lower in _CLAUSE_IDS:
         return True
     if tok.lower in _CC_IDS and tok.dep_ == "cc":
@@ -269,9 +277,7 @@ class CompiledRubric:
         disable = [name for name in ("parser", "senter") if name in nlp.pipe_names]
         keys_of = {
             part: [base_keys(t, phrase=True) for t in doc if not skip_token(t)]
-            for part, doc in zip(
-                parts, nlp.pipe((normalize(p).text for p in parts), disable=disable), strict=True
-            )
+            for part, doc in zip(parts, nlp.pipe(parts, disable=disable), strict=True)
         }
         targets: set[str] = set()
         for kind, owner, phrase in phrases:
@@ -341,7 +347,7 @@ class CompiledRubric:
                 clause_no += 1
             elif _opens_clause(tok):
                 clause_no += 1
-            if skip_token(tok):
+            if skip_token(tok) or self._gap_adverb(tok):
                 continue
             lower, lemma = tok.lower_, tok.lemma_
             entry = cache.get((lower, lemma))
@@ -357,6 +363,10 @@ class CompiledRubric:
             sent_of.append(sent_no)
             clause_of.append(clause_no)
         return Keyed(tokens, keys, corrected, sent_of, clause_of)
+
+    def _gap_adverb(self, tok: Token) -> bool:
+        """'then', 'also' in an answer: skipped, unless the rubric's phrases use the word."""
+        return tok.pos == _ADV and tok.lower in _GAP_ADVERB_IDS and tok.lower_ not in self.spelling.targets
 
     def _keys_for(self, tok: Token, lower: str, lemma: str) -> tuple[tuple[str, ...], str | None]:
         """Match keys of a word form, and the rubric word it misspells (if it does)."""

@@ -1,11 +1,13 @@
 """Is a mention asserted? Negation scope that follows the parse, not a word window.
 
-A `neg` child, "no", "never", "without", "instead of", "rather than" governs
-its head's subtree. The walk up from a mention stops at clause boundaries, a
-contrasting "but" conjunct stays affirmed ("not by diffusion but by active
-transport"), "unlike X, Y" negates nothing, and a counterfactual ("without ATP
-the pump would stop", "if there is no ATP, the pump cannot work") affirms the
-dependency instead of denying it.
+A `neg` child, "no", "never", a negative quantifier ("little or no", "not any", "hardly
+any"), "without", "instead of", "rather than" governs its head's subtree. The walk up
+from a mention stops at clause boundaries, so a negated relative clause denies only
+itself ("a pump that does not need energy"); a contrasting "but" conjunct stays
+affirmed ("not by diffusion but by active transport"); ", not X" denies only X
+("by diffusion, not by active transport"); "unlike X, Y" negates nothing; and a
+counterfactual ("without ATP the pump would stop", "if there is no ATP, the pump cannot
+work") affirms the dependency instead of denying it. The word lists are in `lexicon/`.
 """
 
 from __future__ import annotations
@@ -14,18 +16,20 @@ from dataclasses import dataclass
 
 from spacy.tokens import Token
 
-NEG_WORDS = {"not", "n't", "never", "no", "nothing", "neither", "nor", "none", "cannot"}
-NEG_DETS = {"no", "neither", "never"}
+from . import lexicon
+
+NEG_WORDS = lexicon.words("negators")
+NEG_DETS = lexicon.words("negative_determiners")
+NEG_QUANTIFIERS = lexicon.phrases("negative_quantifiers")
 # Clauses of their own: a negation outside them does not reach in.
 CLAUSE_DEPS = {"advcl", "relcl", "acl", "ccomp", "csubj", "parataxis"}
-CONTRAST_CC = {"but", "yet", "whereas", "while"}
-COUNTERFACTUAL_AUX = {"would", "could", "will", "can", "might", "should", "ca", "wo"}
-STOP_VERBS = {
-    "stop", "fail", "die", "cease", "break", "collapse", "quit", "halt", "end", "disappear",
-    "shut", "run", "lose", "go", "fade", "vanish",
-}  # fmt: skip
-PREVENT_VERBS = {"keep", "prevent", "stop", "block", "protect", "inhibit", "save"}
-CONDITION_MARKS = {"if", "unless", "once", "when", "without"}
+CONTRAST_CC = lexicon.words("contrast_conjunctions")
+COUNTERFACTUAL_AUX = lexicon.words("counterfactual_aux")
+STOP_VERBS = lexicon.words("stop_verbs")
+PREVENT_VERBS = lexicon.words("prevent_verbs")
+CONDITION_MARKS = lexicon.words("condition_marks")
+SOFTENERS = lexicon.words("denial_softeners")
+INSTEAD = lexicon.words("instead_words")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,9 @@ class Polarity:
 
 def polarity(tok: Token) -> Polarity:
     """Polarity of the mention whose head is `tok`."""
+    contrast = _contrastive_not(tok)
+    if contrast is not None:
+        return Polarity(True, contrast)
     cur = tok
     came_from: Token | None = None
     while True:
@@ -52,7 +59,7 @@ def polarity(tok: Token) -> Polarity:
             prep = cur.head
             low = prep.lower_
             if low == "without":
-                if _is_counterfactual_clause(prep.head):
+                if is_counterfactual_clause(prep.head):
                     return Polarity(False, prep, counterfactual=True)
                 return Polarity(True, prep)
         if (
@@ -69,7 +76,7 @@ def polarity(tok: Token) -> Polarity:
         ):
             return Polarity(True, cur.head)
         if cur.lower_ in {"of", "than"} and cur.dep_ in {"prep", "cc"}:
-            alt = next((t for t in (cur.head, *cur.children) if t.lower_ in {"instead", "rather"}), None)
+            alt = next((t for t in (cur.head, *cur.children) if t.lower_ in INSTEAD), None)
             if alt is not None:
                 return Polarity(True, alt)
         if cur.dep_ in CLAUSE_DEPS or cur.head.i == cur.i:
@@ -94,6 +101,44 @@ def _neg_child(tok: Token) -> Token | None:
             return child
         if child.lower_ in {"nothing", "none"} and child.dep_ in {"nsubj", "dobj", "attr"}:
             return child if child.i != tok.i else None
+        if child.dep_ in {"amod", "det", "advmod", "quantmod", "nummod"} and child.i < tok.i:
+            quantifier = _negative_quantifier(child)
+            if quantifier is not None:
+                return quantifier
+    return None
+
+
+def _negative_quantifier(mod: Token) -> Token | None:
+    """'little or no', 'hardly any', 'not any': a quantifier phrase that denies its noun."""
+    words = tuple(t.lower_ for t in mod.subtree)
+    for phrase in NEG_QUANTIFIERS:
+        n = len(phrase)
+        if any(words[k : k + n] == phrase for k in range(len(words) - n + 1)):
+            return next((t for t in mod.subtree if t.lower_ in NEG_WORDS | NEG_DETS), mod)
+    return None
+
+
+def _contrastive_not(tok: Token) -> Token | None:
+    """', not X' / 'and not X' / 'but not X': the "not" denies the phrase right after it,
+    wherever the parser hung it ("established by diffusion, not by active transport")."""
+    doc = tok.doc
+    sent = tok.sent
+    for neg in sent:
+        if neg.lower_ != "not" or neg.i >= tok.i or neg.i == 0:
+            continue
+        before = doc[neg.i - 1]
+        if before.text != "," and before.lower_ not in {"and", "but"}:
+            continue
+        if neg.i + 1 >= sent.end:
+            continue
+        nxt = doc[neg.i + 1]
+        if nxt.lower_ in SOFTENERS:
+            continue
+        top = nxt
+        while top.head.i != top.i and top.head.i > neg.i and top.head.i < sent.end:
+            top = top.head
+        if top.left_edge.i <= tok.i <= top.right_edge.i and top.left_edge.i > neg.i - 1:
+            return neg
     return None
 
 
@@ -102,7 +147,7 @@ def _not_a_denial(neg: Token) -> bool:
     not diffusion' the 'not' after a comma denies only what follows it."""
     doc = neg.doc
     nxt = doc[neg.i + 1] if neg.i + 1 < len(doc) else None
-    if nxt is not None and nxt.lower_ in {"just", "only", "merely", "simply"}:
+    if nxt is not None and nxt.lower_ in SOFTENERS:
         return True
     prev = doc[neg.i - 1] if neg.i > 0 else None
     return prev is not None and prev.text == "," and neg.i > neg.head.i
@@ -118,7 +163,7 @@ def _contrast_between(head: Token, conj: Token) -> bool:
     return any(c.lower_ in CONTRAST_CC and lo < c.i < hi for c in head.children)
 
 
-def _is_counterfactual_clause(verb: Token) -> bool:
+def is_counterfactual_clause(verb: Token) -> bool:
     """The main clause of 'without X, ...' / 'if no X, ...' states a consequence."""
     v = verb
     while v.dep_ in {"prep", "pobj", "pcomp"} and v.head.i != v.i:
@@ -141,7 +186,7 @@ def _counterfactual_frame(tok: Token) -> bool:
         if child.dep_ == "advcl" and any(
             m.dep_ == "mark" and m.lower_ in CONDITION_MARKS for m in child.children
         ):
-            return _is_counterfactual_clause(tok)
+            return is_counterfactual_clause(tok)
     # negation inside an 'if' clause whose main clause states a consequence
     clause = tok
     while clause.dep_ not in CLAUSE_DEPS and clause.head.i != clause.i:
@@ -149,12 +194,12 @@ def _counterfactual_frame(tok: Token) -> bool:
     if clause.dep_ == "advcl" and any(
         m.dep_ == "mark" and m.lower_ in {"if", "unless", "once"} for m in clause.children
     ):
-        return _is_counterfactual_clause(clause.head)
+        return is_counterfactual_clause(clause.head)
     return False
 
 
-CONTRAST_HEADS = {"unlike", "opposed", "compared", "versus", "vs"}
-HYPOTHETICAL_AUX = {"would", "could", "might"}
+CONTRAST_HEADS = lexicon.words("contrast_heads")
+HYPOTHETICAL_AUX = lexicon.words("hypothetical_aux")
 
 
 def frame(tok: Token) -> str | None:
