@@ -334,17 +334,16 @@ def run_split(split: Split, folder: Path, nlp: Any, baseline: Baseline) -> dict[
     rubrics = rubric_files(split, questions)
     questions = [q for q in questions if q.id in rubrics]
     items = [it for it in items if it.question in rubrics]
-    grader_labels: dict[str, str] = {}
+    pred_grader = [""] * len(items)
     started = time.perf_counter()
     for q in questions:
         rubric = load_rubric(rubrics[q.id])
-        mine = [it for it in items if it.question == q.id]
+        mine = [i for i, it in enumerate(items) if it.question == q.id]
         checker = Checker(rubric, nlp)
-        for it, fb in zip(mine, checker.check_many(it.answer for it in mine), strict=True):
-            grader_labels[it.id] = three_way_label(rubric, fb)
+        for i, fb in zip(mine, checker.check_many(items[i].answer for i in mine), strict=True):
+            pred_grader[i] = three_way_label(rubric, fb)
     seconds = time.perf_counter() - started
     truth = [it.label for it in items]
-    pred_grader = [grader_labels[it.id] for it in items]
     pred_base = baseline.predict(questions, items)
     per_question = []
     for q in questions:
