@@ -17,7 +17,7 @@ before it found to a new, immutable result (nothing is changed after it is made)
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
@@ -30,9 +30,9 @@ from .feedback import ConceptResult, Evidence, Feedback, LinkResult, Misconcepti
 from .nlp import Normalized, load_pipeline, normalize, pipeline_name
 from .nlp.claims import ClaimSpec, compile_claims, stated
 from .nlp.clauses import ClauseModel, Membership
-from .nlp.extensions import set_mention, set_mentions
+from .nlp.extensions import normalized_of, set_mention, set_mentions
 from .nlp.mentions import CompiledRubric, Hit
-from .nlp.polarity import NEG_WORDS, Polarity, frame, polarity
+from .nlp.polarity import NEG_WORDS, Polarity, contrastive_nots, cues_in, frame, polarity
 from .nlp.relations import Relation, Relator, arrow_between, is_pronoun, sentence_opener
 from .rubric import Link, Rubric
 from .scoring import score
@@ -40,6 +40,7 @@ from .scoring import score
 MAX_ANSWER_CHARS = 20_000
 NEGATION_WORDS = NEG_WORDS | {"without"}
 MAX_HITS_PER_CONCEPT = 12  # bounds the pairs tried per link on long answers
+AFFIRMED = Polarity(False)
 
 
 class Calibration(Protocol):
@@ -116,12 +117,20 @@ class Checker:
         for doc in self.nlp.pipe(prepared(), batch_size=batch_size):
             yield self.analyze(doc)
 
-    def analyze(self, doc: Doc, norm: Normalized | None = None) -> Feedback:
+    def analyze(self, doc: Doc, norm: Normalized | None = None, *, annotate: bool = False) -> Feedback:
         """Feedback for an answer already parsed by this checker's pipeline. `norm` maps the
-        Doc's text back to the original answer (by default the one the pipeline made)."""
-        norm = norm or doc._.normalized or normalize(doc.text)
-        fb = analyze(self, doc, norm)
+        Doc's text back to the original answer (by default the one the pipeline made).
+        With `annotate`, the findings are also written on the Doc: `doc._.mentions`, and
+        on each mention `span._.concept`, `._.polarity`, `._.clause`, `._.asserted`."""
+        norm = norm or normalized_of(doc) or normalize(doc.text)
+        fb = analyze(self, doc, norm, annotate=annotate)
         return self.calibration.apply(fb) if self.calibration is not None else fb
+
+    def annotate(self, answer: str) -> tuple[Doc, Feedback]:
+        """The parsed answer with the findings on it as spaCy extensions, and its Feedback."""
+        _validate(answer)
+        doc = self.nlp(answer)
+        return doc, self.analyze(doc, annotate=True)
 
 
 def _validate(answer: str) -> None:
@@ -152,14 +161,15 @@ def prepare(answer: str) -> Normalized:
 
 @dataclass(frozen=True)
 class Assessed:
-    """A mention with what the parse says of it."""
+    """A mention with what the parse says of it. Its place in the clause model is looked up
+    when a later stage first asks (most sentences never need it)."""
 
     hit: Hit
     sent: int  # index of its sentence's first token
     polarity: Polarity
     frame: str | None  # "contrast" ("unlike X"), "hypothetical" ("would"): not a claim
-    clause: int | None  # its clause's predicate token
-    members: tuple[Membership, ...]
+    root: Token  # the token whose polarity is the mention's
+    model: ClauseModel = field(repr=False, compare=False)
 
     @property
     def negated(self) -> bool:
@@ -168,6 +178,26 @@ class Assessed:
     @property
     def claimable(self) -> bool:
         return self.frame is None
+
+    @property
+    def members(self) -> list[Membership]:
+        """Its places in the clause model, through its head tokens first, then its other words."""
+        cached = self.model.cache.get(self.hit)
+        if cached is not None:
+            return cached
+        doc = self.model.doc
+        anchors = self.hit.anchors(doc)
+        own = {i for a, b in self.hit.token_spans() for i in range(a, b)}
+        tokens = anchors + [doc[i] for i in sorted(own) if not doc[i].is_punct and doc[i] not in anchors]
+        found = self.model.memberships(tokens, own)
+        self.model.cache[self.hit] = found
+        return found
+
+    @property
+    def clause(self) -> int | None:
+        """Its clause's predicate token."""
+        found = self.model.clause_of(self.root)
+        return found.pred.i if found is not None else None
 
 
 @dataclass(frozen=True)
@@ -179,9 +209,9 @@ class Voided:
     spans: tuple[tuple[int, int], ...]
 
     def covers(self, m: Assessed) -> bool:
-        if m.sent in self.sentences or (m.clause is not None and m.clause in self.clauses):
+        if m.sent in self.sentences or any(lo <= m.hit.start and m.hit.end <= hi for lo, hi in self.spans):
             return True
-        return any(lo <= m.hit.start and m.hit.end <= hi for lo, hi in self.spans)
+        return bool(self.clauses) and m.clause in self.clauses
 
 
 @dataclass(frozen=True)
@@ -211,7 +241,7 @@ class _Evidence:
         return self.span(tok.i, tok.i + 1, rule)
 
 
-def analyze(checker: Checker, doc: Doc, norm: Normalized) -> Feedback:
+def analyze(checker: Checker, doc: Doc, norm: Normalized, annotate: bool = False) -> Feedback:
     """Run the stages on one parsed answer."""
     rubric = checker.rubric
     compiled = checker.compiled
@@ -226,7 +256,8 @@ def analyze(checker: Checker, doc: Doc, norm: Normalized) -> Feedback:
     misconceptions, voided = find_misconceptions(rubric, checker.claims, mentions, relator, doc, ev)
     credited = credit_concepts(rubric, mentions, voided, ev)
     links = find_links(rubric, credited.mentions, mentions, relator, doc, ev)
-    _publish(doc, mentions, credited, model)
+    if annotate:
+        _publish(doc, mentions, credited, model)
     total = score(
         rubric,
         [c.id for c in credited.results if c.status == "present"],
@@ -248,24 +279,17 @@ def analyze(checker: Checker, doc: Doc, norm: Normalized) -> Feedback:
 
 def assess(doc: Doc, model: ClauseModel, hits: list[Hit]) -> list[Assessed]:
     """Polarity, frame, clause and place in the clause model of every mention."""
-    sent_start = [0] * len(doc)
-    for sent in doc.sents:
-        sent_start[sent.start : sent.end] = [sent.start] * (sent.end - sent.start)
     out = []
+    may_negate, may_frame = cues_in(doc.text)
+    contrasts = contrastive_nots(doc) if may_negate and "not" in doc.text.lower() else {}
     for hit in hits:
         root = hit.predicate(doc)
-        pol = polarity(root)
+        pol = polarity(root, contrasts) if may_negate else AFFIRMED
         inside = pol.negated and pol.cue is not None and hit.start <= pol.cue.i < hit.end
         if inside and NEGATION_WORDS & set(hit.rule.lower().replace("n't", " not").split()):
-            pol = Polarity(False)  # a negation word inside the phrase itself ("no energy") is its meaning
-        clause = model.clause_of(root)
-        own = {i for a, b in hit.token_spans() for i in range(a, b)}
-        anchors = hit.anchors(doc)
-        tokens = anchors + [doc[i] for i in sorted(own) if not doc[i].is_punct and doc[i] not in anchors]
-        members = tuple(model.memberships(tokens, own))
-        out.append(
-            Assessed(hit, sent_start[root.i], pol, frame(root), clause.pred.i if clause else None, members)
-        )
+            pol = AFFIRMED  # a negation word inside the phrase itself ("no energy") is its meaning
+        frame_ = frame(root) if may_frame else None
+        out.append(Assessed(hit, model.sentence_start(root.i), pol, frame_, root, model))
     return out
 
 
@@ -288,7 +312,9 @@ def find_misconceptions(
         if scope[mid] == "sentence":
             sentences.add(sent)
         elif clause is not None:
-            clauses.update(relator.model.voided_by(relator.model.by_pred[clause]))
+            found = relator.model.clause_of(relator.model.doc[clause])
+            if found is not None:
+                clauses.update(relator.model.voided_by(found))
         spans.append((lo, hi))
 
     for m in mentions:
@@ -480,7 +506,9 @@ def _concept_between(mentions: list[Assessed], lo: int, hi: int, ends: set[str])
 
 
 def _publish(doc: Doc, mentions: list[Assessed], credited: Credited, model: ClauseModel) -> None:
-    """The findings as `Span` extensions (`span._.concept`, `._.polarity`, ...)."""
+    """The findings as `Span` extensions (`span._.concept`, `._.polarity`, ...). Only on
+    request: the values hold tokens, so the Doc then refers to itself and lives until the
+    garbage collector's next full pass."""
     asserted = {id(m) for ms in credited.mentions.values() for m in ms}
     spans = []
     for m in mentions:

@@ -29,7 +29,9 @@ Y sequence") is no argument, and so argues no link.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from spacy.attrs import SENT_START
 from spacy.tokens import Doc, Span, Token
 
 from . import lexicon
@@ -109,24 +111,55 @@ class Membership:
 
 
 class ClauseModel:
-    """The clauses of one Doc, built once and shared by every stage of the analysis."""
+    """The clauses of one Doc, shared by every stage of the analysis. A sentence's clauses
+    are built the first time a stage asks about one of its words (dependency trees never
+    cross sentences), so sentences no stage needs cost nothing."""
 
     def __init__(self, doc: Doc):
         self.doc = doc
         self.by_pred: dict[int, Clause] = {}
         self.args_of: dict[int, list[tuple[Clause, Arg]]] = {}
-        for tok in doc:
+        self._sent_start: list[int] = []
+        start = 0
+        for i, flag in enumerate(doc.to_array([SENT_START]).tolist()):
+            if flag == 1 or i == 0:
+                start = i
+            self._sent_start.append(start)
+        self._built: dict[int, list[Clause]] = {}
+        self._members: dict[tuple[int, ...], list[Membership]] = {}
+        self.cache: dict[Any, list[Membership]] = {}  # for callers: memberships by their own key
+
+    def sentence_start(self, tok_i: int) -> int:
+        """The index of the first token of the sentence holding token `tok_i`."""
+        return self._sent_start[tok_i]
+
+    def sentence_clauses(self, tok_i: int) -> list[Clause]:
+        """The clauses of the sentence holding token `tok_i`, built on first use."""
+        start = self._sent_start[tok_i]
+        built = self._built.get(start)
+        if built is not None:
+            return built
+        end = start
+        n = len(self.doc)
+        while end < n and self._sent_start[end] == start:
+            end += 1
+        clauses = []
+        for tok in self.doc[start:end]:
             if is_predicate(tok):
-                self.by_pred[tok.i] = Clause(tok)
-        for clause in self.by_pred.values():
+                clause = Clause(tok)
+                self.by_pred[tok.i] = clause
+                clauses.append(clause)
+        for clause in clauses:
             self._own_args(clause)
         # parents before children: a child inherits from a parent that is complete
-        for clause in sorted(self.by_pred.values(), key=lambda c: _depth(c.pred)):
+        for clause in sorted(clauses, key=lambda c: _depth(c.pred)):
             self._attach(clause)
             self._inherit(clause)
-        for clause in self.by_pred.values():
+        for clause in clauses:
             for arg in clause.args:
                 self.args_of.setdefault(arg.token.i, []).append((clause, arg))
+        self._built[start] = clauses
+        return clauses
 
     # --- building -------------------------------------------------------------------
 
@@ -364,11 +397,22 @@ class ClauseModel:
 
     def clause_of(self, tok: Token) -> Clause | None:
         """The clause a token belongs to: its own if it is a predicate, else the nearest above."""
+        self.sentence_clauses(tok.i)
         found = self.by_pred.get(tok.i)
         return found if found is not None else self._clause_above(tok)
 
     def memberships(self, tokens: list[Token], own: set[int]) -> list[Membership]:
         """Where a mention with head tokens `tokens` (and token indices `own`) stands."""
+        key = (*(t.i for t in tokens), -1, *sorted(own))
+        cached = self._members.get(key)
+        if cached is None:
+            cached = self._memberships(tokens, own)
+            self._members[key] = cached
+        return cached
+
+    def _memberships(self, tokens: list[Token], own: set[int]) -> list[Membership]:
+        if tokens:
+            self.sentence_clauses(tokens[0].i)
         out: list[Membership] = []
         seen: set[tuple[int, int, str]] = set()
         for tok in tokens:
@@ -416,7 +460,7 @@ class ClauseModel:
                 stack.append(up)
         while stack:
             cur = stack.pop()
-            for other in self.by_pred.values():
+            for other in self.sentence_clauses(cur.pred.i):
                 if other.parent is cur and other.pred.i not in out:
                     spliced = (
                         other.link in {"coord", "plain"}

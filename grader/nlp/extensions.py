@@ -11,6 +11,7 @@
 - `Span._.asserted`: whether the mention counts as the student's own claim (credited).
 - `Span._.original`: (start, end) character offsets into the student's original text.
 
+They are written by `Checker.annotate` (or `Checker.analyze(doc, annotate=True)`).
 Values live in `doc.user_data`, keyed by (start, end, label), so two mentions over the
 same words (a concept and a claim's term) never share their values.
 """
@@ -29,6 +30,11 @@ _MENTIONS = "grader.mentions"
 def _info(span: Span) -> dict[str, Any]:
     data: dict[Any, Any] = span.doc.user_data
     return data.get((_MENTION_KEY, span.start, span.end, span.label_), {})
+
+
+def normalized_of(doc: Doc) -> Any:
+    """The Doc's `Normalized` text (what `doc._.normalized` reads), or None."""
+    return doc.user_data.get(_NORMALIZED)
 
 
 def _getter(name: str):

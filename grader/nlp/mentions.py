@@ -15,10 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from spacy.attrs import DEP, IS_PUNCT, IS_SPACE, LEMMA, LOWER, ORTH, POS, SENT_START, TAG
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.strings import StringStore
-from spacy.symbols import AUX
+from spacy.symbols import ADV as _ADV
+from spacy.symbols import AUX, DET
 from spacy.tokens import Doc, Span, Token
 
 from ..errors import RubricError
@@ -58,14 +60,14 @@ class Hit:
         return doc[self.start : self.end]
 
     def root(self, doc: Doc) -> Token:
-        return doc[self.start : self.end].root
+        return span_root(doc, self.start, self.end)
 
     def predicate(self, doc: Doc) -> Token:
         """The token whose polarity is the mention's: for "A ... B" phrases the last verb or
         adjective among the parts' roots ("channels ... open"), else the last part's root."""
         if not self.parts:
             return self.root(doc)
-        roots = [doc[start:end].root for start, end in self.parts]
+        roots = [span_root(doc, start, end) for start, end in self.parts]
         verbs = [r for r in roots if r.pos_ in {"VERB", "AUX", "ADJ"}]
         return (verbs or roots)[-1]
 
@@ -73,7 +75,7 @@ class Hit:
         """Tokens that stand for the mention in the parse: the span's root, then each part's."""
         out = [self.root(doc)]
         for start, end in self.parts:
-            r = doc[start:end].root
+            r = span_root(doc, start, end)
             if all(r.i != t.i for t in out):
                 out.append(r)
         return out
@@ -83,6 +85,19 @@ class Hit:
 
     def overlaps(self, other: Hit) -> bool:
         return any(a < d and c < b for a, b in self.token_spans() for c, d in other.token_spans())
+
+
+def span_root(doc: Doc, start: int, end: int) -> Token:
+    """The token of doc[start:end] whose head lies outside it (Span.root, without a Span)."""
+    first = doc[start]
+    if end - start == 1:
+        return first
+    for i in range(start, end):
+        tok = doc[i]
+        head = tok.head.i
+        if head == i or not start <= head < end:
+            return tok
+    return first
 
 
 @dataclass
@@ -174,8 +189,10 @@ _SKIP_POSS_IDS = {_H.add(w) for w in ("its", "their", "his", "her", "whose")}
 _POSS_TAG = _H.add("PRP$")
 _NEG_DEP = _H.add("neg")
 _HAVE = _H.add("have")
+_BE = _H.add("be")
 _VBN = _H.add("VBN")
 _DEGREE_TAGS = {"JJR", "JJS", "RBR", "RBS"}
+_KEYED_ATTRS = [LOWER, LEMMA, POS, TAG, DEP, SENT_START, IS_PUNCT, IS_SPACE, ORTH]
 
 
 CLAUSE_WORDS = lexicon.words("clause_words")
@@ -183,7 +200,8 @@ _CLAUSE_IDS = {_H.add(w) for w in CLAUSE_WORDS}
 _THEN = _H.add("then")
 _CC_IDS = {_H.add(w) for w in ("and", "or")}
 _GAP_ADVERB_IDS = {_H.add(w) for w in lexicon.words("gap_adverbs")}
-_ADV = _H.add("ADV")
+_NOT = _H.add("not")
+_MAY_OPEN = _CLAUSE_IDS | _CC_IDS | {_THEN, _NOT}
 
 
 def _opens_clause(tok: Token) -> bool:
@@ -198,6 +216,8 @@ def _opens_clause(tok: Token) -> bool:
         return not inside
     if tok.lower in _CLAUSE_IDS:
         return True
+    if tok.lower == _NOT:
+        return tok.i > 0 and tok.nbor(-1).text == ","  # "connected to the negative, not the positive"
     if tok.lower in _CC_IDS and tok.dep_ == "cc":
         return any(
             c.i > tok.i
@@ -210,19 +230,25 @@ def _opens_clause(tok: Token) -> bool:
 
 
 def skip_token(tok: Token) -> bool:
-    """Articles, auxiliaries, possessives and punctuation carry no rubric meaning.
-    (Integer attributes: this runs for every token of every answer.)"""
-    if tok.is_punct or tok.is_space:
-        return tok.orth not in _ARROW_IDS
-    if tok.pos == AUX and tok.dep != _NEG_DEP:
+    """Articles, auxiliaries and "be", possessives and punctuation carry no rubric meaning."""
+    nxt = tok.nbor().tag if tok.i + 1 < len(tok.doc) else 0
+    return _skips(tok.lower, tok.lemma, tok.pos, tok.tag, tok.dep, tok.is_punct, tok.is_space, tok.orth, nxt)
+
+
+def _skips(
+    lower: int, lemma: int, pos: int, tag: int, dep: int, punct: bool, space: bool, orth: int, next_tag: int
+) -> bool:
+    """skip_token on a token's integer attributes: this runs for every token of every answer."""
+    if punct or space:
+        return orth not in _ARROW_IDS
+    if lemma == _BE:
+        return True  # "there is a gap": a copula or an auxiliary, it says nothing of its own
+    if pos == AUX and dep != _NEG_DEP:
         # "has" is a verb of its own in "a rock has one mineral", an auxiliary in "has moved"
-        if tok.lemma == _HAVE:
-            nxt = tok.nbor() if tok.i + 1 < len(tok.doc) else None
-            return nxt is not None and nxt.tag == _VBN
-        return True
-    if tok.lower in _SKIP_DET_IDS:
-        return True
-    return tok.tag == _POSS_TAG and tok.lower in _SKIP_POSS_IDS
+        return next_tag == _VBN if lemma == _HAVE else True
+    if lower in _SKIP_DET_IDS:
+        return pos == DET  # "bulb A" is a name, not an article
+    return tag == _POSS_TAG and lower in _SKIP_POSS_IDS
 
 
 def base_keys(tok: Token, phrase: bool = False) -> tuple[str, ...]:
@@ -259,6 +285,8 @@ class CompiledRubric:
         self.matcher = Matcher(nlp.vocab, validate=True)
         self._pattern_rules: dict[str, tuple[str, str, str]] = {}
         self._literals: set[str] = set()  # words one of which every pattern needs
+        self._literal_ids: set[int] | None = None
+        self._targets: set[int] | None = None
         # "A & B" phrases: (kind, owner, phrase, keys of each part)
         self.together: list[tuple[str, str, str, list[list[tuple[str, ...]]]]] = []
         self._always = False  # some pattern needs no literal word: always run the matcher
@@ -340,33 +368,39 @@ class CompiledRubric:
         sent_of: list[int] = []
         clause_of: list[int] = []
         cache = self._keys_cache
+        targets = self._target_ids(doc)
         sent_no = clause_no = -1
-        for tok in doc:
-            if tok.i == 0 or tok.is_sent_start:
+        rows = doc.to_array(_KEYED_ATTRS).tolist()
+        for i, (lower, lemma, pos, tag, dep, start, punct, space, orth) in enumerate(rows):
+            if i == 0 or start == 1:
                 sent_no += 1
                 clause_no += 1
-            elif _opens_clause(tok):
+            elif lower in _MAY_OPEN and _opens_clause(doc[i]):
                 clause_no += 1
-            if skip_token(tok) or self._gap_adverb(tok):
+            next_tag = rows[i + 1][3] if i + 1 < len(rows) else 0
+            if _skips(lower, lemma, pos, tag, dep, punct, space, orth, next_tag):
                 continue
-            lower, lemma = tok.lower_, tok.lemma_
+            if pos == _ADV and lower in _GAP_ADVERB_IDS and lower not in targets:
+                continue  # "then", "also": skipped, unless the rubric's phrases use the word
             entry = cache.get((lower, lemma))
             if entry is None:
-                entry = self._keys_for(tok, lower, lemma)
+                tok = doc[i]
+                entry = self._keys_for(tok, tok.lower_, tok.lemma_)
                 if len(cache) < 200_000:
                     cache[(lower, lemma)] = entry
             k, fix = entry
             if fix:
-                corrected[tok.i] = fix
-            tokens.append(tok.i)
+                corrected[i] = fix
+            tokens.append(i)
             keys.append(k)
             sent_of.append(sent_no)
             clause_of.append(clause_no)
         return Keyed(tokens, keys, corrected, sent_of, clause_of)
 
-    def _gap_adverb(self, tok: Token) -> bool:
-        """'then', 'also' in an answer: skipped, unless the rubric's phrases use the word."""
-        return tok.pos == _ADV and tok.lower in _GAP_ADVERB_IDS and tok.lower_ not in self.spelling.targets
+    def _target_ids(self, doc: Doc) -> set[int]:
+        if self._targets is None:
+            self._targets = {doc.vocab.strings.add(w) for w in self.spelling.targets}
+        return self._targets
 
     def _keys_for(self, tok: Token, lower: str, lemma: str) -> tuple[tuple[str, ...], str | None]:
         """Match keys of a word form, and the rubric word it misspells (if it does)."""
@@ -382,12 +416,15 @@ class CompiledRubric:
     def find(self, doc: Doc, keyed: Keyed) -> list[Hit]:
         hits: list[Hit] = []
         n = len(keyed.keys)
+        present = {k for alts in keyed.keys for k in alts}
         for i in range(n):
             frontier = [(self.root, i)]
             while frontier:
                 node, j = frontier.pop()
                 if node.ends and j > i:
                     for kind, owner, phrase, rest in node.ends:
+                        if rest and not all(part[0] in present for part in rest):
+                            continue  # a later part's first word is nowhere in the answer
                         spans = self._match_rest(keyed, j, rest, keyed.sent_of[i])
                         if spans is None:
                             continue
@@ -445,10 +482,12 @@ class CompiledRubric:
         literal word ("mv", "rest") is skipped unless the answer has that word."""
         if not len(self.matcher):
             return []
-        if not self._always and not any(
-            t.lower_ in self._literals or t.lemma_.lower() in self._literals for t in doc
-        ):
-            return []
+        if not self._always:
+            if self._literal_ids is None:
+                strings = doc.vocab.strings
+                self._literal_ids = {strings.add(w) for w in self._literals}
+            if not self._literal_ids.intersection(doc.to_array([LOWER, LEMMA]).ravel().tolist()):
+                return []
         return self.matcher(doc)
 
     def _match_rest(

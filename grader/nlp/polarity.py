@@ -12,9 +12,10 @@ work") affirms the dependency instead of denying it. The word lists are in `lexi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from . import lexicon
 
@@ -30,6 +31,23 @@ PREVENT_VERBS = lexicon.words("prevent_verbs")
 CONDITION_MARKS = lexicon.words("condition_marks")
 SOFTENERS = lexicon.words("denial_softeners")
 INSTEAD = lexicon.words("instead_words")
+CONTRAST_HEADS = lexicon.words("contrast_heads")
+HYPOTHETICAL_AUX = lexicon.words("hypothetical_aux")
+
+
+_WORD = re.compile(r"[a-z]+")
+_TRIGGERS = NEG_WORDS | NEG_DETS | INSTEAD | {"without"} | lexicon.words("negative_quantifiers_first")
+_TRIGGER_STEMS = tuple(sorted(PREVENT_VERBS | {"kept"}))
+
+
+def cues_in(text: str) -> tuple[bool, bool]:
+    """Can anything in `text` deny a mention, or frame one (contrast, hypothetical)? A cheap
+    look at the words, so that answers with no such word skip the parse walks."""
+    lower = text.lower()
+    words = set(_WORD.findall(lower))
+    negation = "n't" in lower or bool(words & _TRIGGERS) or any(w.startswith(_TRIGGER_STEMS) for w in words)
+    framing = bool(words & (CONTRAST_HEADS | HYPOTHETICAL_AUX))
+    return negation, framing
 
 
 @dataclass(frozen=True)
@@ -39,11 +57,13 @@ class Polarity:
     counterfactual: bool = False  # "without X, Y would stop": X is affirmed as needed
 
 
-def polarity(tok: Token) -> Polarity:
-    """Polarity of the mention whose head is `tok`."""
-    contrast = _contrastive_not(tok)
-    if contrast is not None:
-        return Polarity(True, contrast)
+def polarity(tok: Token, contrasts: dict[int, Token] | None = None) -> Polarity:
+    """Polarity of the mention whose head is `tok` (`contrasts`: `contrastive_nots` of its
+    Doc, when the caller has it already)."""
+    if contrasts is None:
+        contrasts = contrastive_nots(tok.doc)
+    if tok.i in contrasts:
+        return Polarity(True, contrasts[tok.i])
     cur = tok
     came_from: Token | None = None
     while True:
@@ -97,8 +117,9 @@ def _neg_child(tok: Token) -> Token | None:
             if _not_a_denial(child):
                 continue
             return child
-        if child.lower_ in NEG_DETS and child.dep_ in {"det", "advmod", "preconj", "amod"}:
-            return child
+        if child.lower_ in NEG_DETS and child.dep_ in {"det", "advmod", "preconj", "amod", "nummod"}:
+            if not _prefixed_non(child):
+                return child
         if child.lower_ in {"nothing", "none"} and child.dep_ in {"nsubj", "dobj", "attr"}:
             return child if child.i != tok.i else None
         if child.dep_ in {"amod", "det", "advmod", "quantmod", "nummod"} and child.i < tok.i:
@@ -106,6 +127,13 @@ def _neg_child(tok: Token) -> Token | None:
             if quantifier is not None:
                 return quantifier
     return None
+
+
+def _prefixed_non(tok: Token) -> bool:
+    """'non-zero', 'non zero': the prefix turns the denial round."""
+    doc = tok.doc
+    before = [doc[i].lower_ for i in range(max(0, tok.i - 2), tok.i)]
+    return bool(before) and (before[-1] == "non" or before[-2:] == ["non", "-"])
 
 
 def _negative_quantifier(mod: Token) -> Token | None:
@@ -118,28 +146,26 @@ def _negative_quantifier(mod: Token) -> Token | None:
     return None
 
 
-def _contrastive_not(tok: Token) -> Token | None:
+def contrastive_nots(doc: Doc) -> dict[int, Token]:
     """', not X' / 'and not X' / 'but not X': the "not" denies the phrase right after it,
-    wherever the parser hung it ("established by diffusion, not by active transport")."""
-    doc = tok.doc
-    sent = tok.sent
-    for neg in sent:
-        if neg.lower_ != "not" or neg.i >= tok.i or neg.i == 0:
+    wherever the parser hung it ("established by diffusion, not by active transport").
+    Returns token index -> the "not" that denies it, for the whole Doc at once."""
+    out: dict[int, Token] = {}
+    for neg in doc:
+        if neg.lower_ != "not" or neg.i == 0 or neg.i + 1 >= len(doc):
             continue
         before = doc[neg.i - 1]
         if before.text != "," and before.lower_ not in {"and", "but"}:
             continue
-        if neg.i + 1 >= sent.end:
-            continue
         nxt = doc[neg.i + 1]
-        if nxt.lower_ in SOFTENERS:
+        if nxt.lower_ in SOFTENERS or nxt.is_sent_start:
             continue
         top = nxt
-        while top.head.i != top.i and top.head.i > neg.i and top.head.i < sent.end:
+        while top.head.i != top.i and top.head.i > neg.i:
             top = top.head
-        if top.left_edge.i <= tok.i <= top.right_edge.i and top.left_edge.i > neg.i - 1:
-            return neg
-    return None
+        for i in range(max(top.left_edge.i, neg.i + 1), top.right_edge.i + 1):
+            out.setdefault(i, neg)
+    return out
 
 
 def _not_a_denial(neg: Token) -> bool:
@@ -196,10 +222,6 @@ def _counterfactual_frame(tok: Token) -> bool:
     ):
         return is_counterfactual_clause(clause.head)
     return False
-
-
-CONTRAST_HEADS = lexicon.words("contrast_heads")
-HYPOTHETICAL_AUX = lexicon.words("hypothetical_aux")
 
 
 def frame(tok: Token) -> str | None:

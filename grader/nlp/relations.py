@@ -52,7 +52,7 @@ class Relator:
         self.blocked = blocked  # tokens inside rubric mentions: never the relating word
         self.verbs = lexicon.words("relating_verbs") | extra_verbs
         self._lists: dict[int, bool] = {}
-        self._edges: dict[int, list[tuple[Clause, str, Token | None, Clause]]] | None = None
+        self._edges: dict[int, dict[int, list[tuple[Clause, str, Token | None, Clause]]]] = {}
 
     def in_list(self, tok: Token) -> bool:
         """Is `tok` in a sentence that only lists terms ("ATP, pump, gradient, channels
@@ -205,12 +205,12 @@ class Relator:
         return Relation(-1 if reverse else 1, word, f"verb: {word.text}", clause, word)
 
     def _path(self, cause: Membership, effect: Membership) -> tuple[str, Token | None, Token | None] | None:
-        """The first step of a causal path from `cause`'s clause to `effect`'s, at most two
-        steps long: (link, connective, relating verb)."""
+        """The first step of a causal path from `cause`'s clause to `effect`'s, at most
+        MAX_CHAIN steps long: (link, connective, relating verb)."""
         start, goal = self._top(cause.clause), self._top(effect.clause)
         if start is goal:
             return None
-        edges = self._causal_edges()
+        edges = self._causal_edges(start.pred.i)
         for target, link, cue, parent in edges.get(start.pred.i, ()):
             if link == "comp" and not self._comp_cause(cause, parent):
                 continue
@@ -246,11 +246,15 @@ class Relator:
             clause = clause.parent
         return clause
 
-    def _causal_edges(self) -> dict[int, list[tuple[Clause, str, Token | None, Clause]]]:
-        """cause clause group -> (effect clause group, link, connective, clause above)."""
-        if self._edges is None:
+    def _causal_edges(self, tok_i: int) -> dict[int, list[tuple[Clause, str, Token | None, Clause]]]:
+        """In the sentence of token `tok_i`: cause clause group -> (effect clause group,
+        link, connective, clause above)."""
+        clauses = self.model.sentence_clauses(tok_i)
+        key = clauses[0].pred.i if clauses else -1
+        found = self._edges.get(key)
+        if found is None:
             edges: dict[int, list[tuple[Clause, str, Token | None, Clause]]] = {}
-            for clause in self.model.by_pred.values():
+            for clause in clauses:
                 up = clause.parent
                 if up is None or clause.link not in {"cause", "effect", "comp"}:
                     continue
@@ -263,8 +267,8 @@ class Relator:
                     edges.setdefault(parent.pred.i, []).append((child, "effect", clause.cue, up))
                 elif self.relating_word(up) is not None:
                     edges.setdefault(parent.pred.i, []).append((child, "comp", None, up))
-            self._edges = edges
-        return self._edges
+            self._edges[key] = found = edges
+        return found
 
 
 _ADJECTIVES = lexicon.words("relating_adjectives") | lexicon.words("effect_adjectives")
