@@ -117,9 +117,9 @@ def _neg_child(tok: Token) -> Token | None:
             if _not_a_denial(child):
                 continue
             return child
-        if child.lower_ in NEG_DETS and child.dep_ in {"det", "advmod", "preconj", "amod", "nummod"}:
-            if not _prefixed_non(child):
-                return child
+        determiner = child.dep_ in {"det", "advmod", "preconj", "amod", "nummod"}
+        if child.lower_ in NEG_DETS and determiner and not _prefixed_non(child):
+            return child
         if child.lower_ in {"nothing", "none"} and child.dep_ in {"nsubj", "dobj", "attr"}:
             return child if child.i != tok.i else None
         if child.dep_ in {"amod", "det", "advmod", "quantmod", "nummod"} and child.i < tok.i:
