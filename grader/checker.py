@@ -251,18 +251,26 @@ def analyze(checker: Checker, doc: Doc, norm: Normalized, annotate: bool = False
     blocked = frozenset(
         i for m in mentions if m.hit.kind != "term" for a, b in m.hit.token_spans() for i in range(a, b)
     )
-    relator = Relator(model, blocked, checker.extra_verbs)
+    covered = frozenset(i for m in mentions if m.hit.kind != "term" for i in range(m.hit.start, m.hit.end))
+    relator = Relator(model, blocked, checker.extra_verbs, covered)
     ev = _Evidence(doc, norm)
     misconceptions, voided = find_misconceptions(rubric, checker.claims, mentions, relator, doc, ev)
     credited = credit_concepts(rubric, mentions, voided, ev)
     links = find_links(rubric, credited.mentions, mentions, relator, doc, ev)
     if annotate:
         _publish(doc, mentions, credited, model)
+    linked = [lk.key for lk in links if lk.status == "present"]
+    listed_only = (
+        bool(credited.mentions)
+        and not linked
+        and all(relator.in_list(m.root) for ms in credited.mentions.values() for m in ms)
+    )
     total = score(
         rubric,
         [c.id for c in credited.results if c.status == "present"],
-        [lk.key for lk in links if lk.status == "present"],
+        linked,
         [m.id for m in misconceptions],
+        listed_only,
     )
     empty = not norm.original.strip()
     return Feedback(
@@ -273,7 +281,7 @@ def analyze(checker: Checker, doc: Doc, norm: Normalized, annotate: bool = False
         concepts=credited.results,
         links=links,
         misconceptions=misconceptions,
-        feedback=explain.sentences(rubric, credited.results, links, misconceptions, empty),
+        feedback=explain.sentences(rubric, credited.results, links, misconceptions, empty, listed_only),
     )
 
 

@@ -167,6 +167,14 @@ class Scoring(_Model):
         ),
     )
     max: float | None = Field(None, description="Highest score; defaults to the sum of points.")
+    list_max: float | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Highest score for an answer that only lists terms: every concept it earns is named "
+            "in a list with no sentence that uses it, and it argues no link. None: no such cap."
+        ),
+    )
 
     @model_validator(mode="after")
     def _table_goes_with_key_elements(self) -> Scoring:

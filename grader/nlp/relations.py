@@ -46,10 +46,15 @@ class Relator:
     """Relates mentions of one Doc through its clause model."""
 
     def __init__(
-        self, model: ClauseModel, blocked: frozenset[int], extra_verbs: frozenset[str] = frozenset()
+        self,
+        model: ClauseModel,
+        blocked: frozenset[int],
+        extra_verbs: frozenset[str] = frozenset(),
+        covered: frozenset[int] | None = None,
     ):
         self.model = model
-        self.blocked = blocked  # tokens inside rubric mentions: never the relating word
+        self.blocked = blocked  # tokens of rubric mentions: never the relating word
+        self.covered = blocked if covered is None else covered  # from a mention's first word to its last
         self.verbs = lexicon.words("relating_verbs") | extra_verbs
         self._lists: dict[int, bool] = {}
         self._edges: dict[int, dict[int, list[tuple[Clause, str, Token | None, Clause]]]] = {}
@@ -62,7 +67,7 @@ class Relator:
         found = self._lists.get(sent.start)
         if found is None:
             found = not any(
-                t.i not in self.blocked and (t.pos_ in _FUNCTION_POS or t.pos_ == "VERB")
+                t.i not in self.covered and (t.pos_ in _FUNCTION_POS or t.pos_ == "VERB")
                 for t in sent
                 if not (t.is_punct or t.is_space)
             )
