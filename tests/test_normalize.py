@@ -22,7 +22,24 @@ CASES = [
     ("Becuase the channels open", "Because the channels open"),
     ("it doesnt need ATP", "it doesn't need ATP"),
     ("moves w/o energy", "moves without energy"),
+    # list items glued together as students type them
+    ("1.DNA in the nucleus2.mRNA copies it", "1. DNA in the nucleus. 2. mRNA copies it"),
+    ("3)tRNA brings amino acids", "3) tRNA brings amino acids"),
+    ("Osmosis- the movement of water", "Osmosis - the movement of water"),
+    ("a well-known gradient", "a well-known gradient"),
 ]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_normalizing_twice_changes_nothing(text, expected):
+    assert normalize(expected).text == expected
+
+
+def test_glued_list_offsets_point_at_the_student_text():
+    text = "nucleus2.mRNA"
+    n = normalize(text)
+    start = n.text.index("mRNA")
+    assert n.span(start, start + 4) == (9, 13) and text[9:13] == "mRNA"
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES)

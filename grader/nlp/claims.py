@@ -93,4 +93,7 @@ def stated(
 
 
 def _denied(word: Token | None, clause: Clause) -> bool:
-    return any(t is not None and negation_of(t) is not None for t in (word, clause.pred))
+    pred = clause.pred
+    if pred.dep_ == "pcomp" and pred.head.lower_ == "without":
+        return True  # "moves ions without USING energy"
+    return any(t is not None and negation_of(t) is not None for t in (word, pred))

@@ -307,7 +307,7 @@ class ClauseModel:
             between = [
                 t
                 for t in pred.doc[min(up.pred.i, pred.i) + 1 : max(up.pred.i, pred.i)]
-                if t.head.i in {pred.i, up.pred.i}
+                if t.head.i in {pred.i, up.pred.i} and t.dep_ in {"cc", "advmod", "mark", "punct"}
             ]
             words = {t.lower_: t for t in (*between, *marks)}
             effect = next((t for w, t in words.items() if w in effect_marks - {"which"}), None)
@@ -354,12 +354,27 @@ class ClauseModel:
         if pred.dep_ in {"relcl", "acl"} and pred.head.pos_ in _NOMINAL:
             antecedent = pred.head
             rel = next((c for c in pred.children if c.lower_ in RELATIVIZERS), None)
+            if rel is not None and rel.i >= 2 and pred.doc[rel.i - 1].text == ",":
+                # "A, which ..., and B, which ...": the parser may hang the second relative
+                # clause on A; it belongs to the noun right before its comma
+                near = pred.doc[rel.i - 2]
+                if (
+                    near.i != antecedent.i
+                    and near.pos_ in {"NOUN", "PROPN"}
+                    and near.dep_ in {"conj", "appos"}
+                ):
+                    antecedent = near
             if rel is not None:
                 role = _ARG_DEPS.get(rel.dep_) or OBJ
                 if rel.dep_ == "pobj" and rel.head.dep_ == "prep":
                     self._add(clause, Arg(antecedent, OBL, rel.head.lower_, rel))
                 else:
                     self._add(clause, Arg(antecedent, role, via=rel))
+                    if antecedent.dep_ == "attr" and antecedent.head.lemma_ == "be":
+                        # "the pump is a protein THAT does not need energy": said of the pump
+                        for c in antecedent.head.children:
+                            if c.dep_ in {"nsubj", "nsubjpass"}:
+                                self._add(clause, Arg(c, role, via=rel))
             elif has_subject:
                 self._add(clause, Arg(antecedent, OBJ, via=pred))  # "the energy the pump uses"
             elif pred.tag_ == "VBN":
@@ -432,15 +447,21 @@ class ClauseModel:
             root = tokens[0]
             clause = self.clause_of(root)
             if clause is not None and not any(m.clause is clause for m in out):
-                subject = next(
-                    (
-                        a
-                        for a in clause.args
-                        if a.role == SUBJ and a.token.left_edge.i <= root.i <= a.token.right_edge.i
-                    ),
-                    None,
-                )
-                out.append(Membership(clause, SUBJ_PART if subject else IN, root))
+                out.append(Membership(clause, IN, root))
+            # inside the subject phrase of a clause further up: "sodium rushing in through
+            # OPEN CHANNELS depolarizes the membrane"
+            for other in self.sentence_clauses(root.i):
+                if any(m.clause is other and m.role != IN for m in out):
+                    continue
+                for a in other.args:
+                    if (
+                        a.role == SUBJ
+                        and a.via is None
+                        and a.token.left_edge.i <= root.i <= a.token.right_edge.i
+                    ):
+                        out = [m for m in out if not (m.clause is other and m.role == IN)]
+                        out.append(Membership(other, SUBJ_PART, root))
+                        break
         return out
 
     def voided_by(self, clause: Clause) -> set[int]:
@@ -509,9 +530,6 @@ def climb(tok: Token, own: set[int]) -> tuple[Token, Token | None]:
             continue
         if cur.dep_ in {"compound", "amod"} and cur.i > head.i and head.pos_ in {"NOUN", "PROPN"}:
             cur = head  # English noun phrases end in their head: "a Na+ GRADIENT" misparsed
-            continue
-        if cur.dep_ in {"conj", "appos"} and head.pos_ in _NOMINAL and not is_predicate(head):
-            cur = head
             continue
         if (
             cur.dep_ == "pobj"

@@ -75,7 +75,7 @@ def polarity(tok: Token, contrasts: dict[int, Token] | None = None) -> Polarity:
             if frame:
                 return Polarity(False, cue, counterfactual=True)
             return Polarity(True, cue)
-        if cur.dep_ == "pobj" and cur.head.dep_ == "prep":
+        if cur.dep_ in {"pobj", "pcomp"} and cur.head.dep_ == "prep":
             prep = cur.head
             low = prep.lower_
             if low == "without":
