@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a table: one answer a line reads better than wrapped)
 """What the checker finds in real-looking answers to the seed question, phenomenon by
 phenomenon: one line a case. (answer, credited, negated, links, not_links, misconceptions)
 
