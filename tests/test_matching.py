@@ -89,6 +89,7 @@ CASES = [
     # "be" is skipped on both sides, an article only when it is one
     ("I think there is a gap here.", {"gap_found"}),
     ("There was a gap.", {"gap_found"}),
+    ("there is a gapp", {"gap_found"}),
     ("Bulb A is dim.", {"bulb_a"}),
     # a gap stops at ", not"
     ("It is connected to the negative terminal, not the positive one.", set()),

@@ -142,7 +142,13 @@ class Spelling:
         if word in self.targets:
             return None  # a rubric word is spelled right
         best = None
-        if word.endswith("s") and len(word) > 5 and word not in self.known:
+        if word.isalpha() and word not in self.known:
+            # a key held down: "gapp", "ppath", "ssame"
+            for k in range(1, len(word)):
+                if word[k] == word[k - 1] and (word[:k] + word[k + 1 :]) in self.targets:
+                    best = word[:k] + word[k + 1 :]
+                    break
+        if best is None and word.endswith("s") and len(word) > 5 and word not in self.known:
             best = self.correct(word[:-1])  # "chanels" -> "chanel" -> "channel"
         if (
             best is None

@@ -28,7 +28,8 @@ _REPLACEMENTS: list[tuple[str, str]] = [
     (rf"\bCl{_ION}-?(?![A-Za-z0-9])", "chloride"),
     (r"-{1,2}>|—>|=>|[→⟶➔➜⇒]", " -> "),
     (r"<-{1,2}|←", " <- "),
-    (r"(?<=\d)(?=[mM][vV]\b)", " "),
+    # a number glued to its unit: "-70mV", "1.5V", "0V", "20mL"
+    (r"(?<=\d)(?=(?:[mM][vV]|V|mA|kPa|MPa|Pa|Hz|kJ|J|mL|ml|cm|mm|km|kg|mg|ms)\b)", " "),
     (r"\^\s?\+", "+"),
     (r"\^\s?-", "-"),
     # list items glued to the word before or after: "nucleus2.mRNA", "3)tRNA", "1.DNA"
