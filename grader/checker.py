@@ -366,9 +366,11 @@ def _claim(spec: ClaimSpec, relator: Relator, s: Assessed, o: Assessed):
 
 def credit_concepts(rubric: Rubric, mentions: list[Assessed], voided: Voided, ev: _Evidence) -> Credited:
     """A concept is credited by a mention the student asserts: not denied, not a contrast,
-    not inside a clause that states a misconception."""
+    not inside a clause that states a misconception, not cancelled by one of the concept's
+    `not:` phrases in its clause, and (for a description) said of the term it describes."""
     results = []
     credited: dict[str, list[Assessed]] = {}
+    by_id = rubric.concept_by_id
     for c in rubric.concepts:
         mine = [m for m in mentions if m.hit.kind == "concept" and m.hit.owner == c.id]
         good: list[Assessed] = []
@@ -381,6 +383,12 @@ def credit_concepts(rubric: Rubric, mentions: list[Assessed], voided: Voided, ev
                 note = 'as a contrast ("unlike ...")'
             elif voided.covers(m):
                 note = "in a clause that states a misconception"
+            elif (cancel := _cancelled(m, mentions)) is not None:
+                note = f'with "{cancel}" in the same clause'
+            elif (
+                c.describes is not None and (other := _described_other(m, c.describes, mentions)) is not None
+            ):
+                note = f"said of {by_id[other].short}, not of {by_id[c.describes].short}"
             if note is None:
                 good.append(m)
             elif first_note is None:
@@ -397,6 +405,34 @@ def credit_concepts(rubric: Rubric, mentions: list[Assessed], voided: Voided, ev
         else:
             results.append(ConceptResult(id=c.id, label=c.label, status="missing"))
     return Credited(results, credited)
+
+
+def _cancelled(m: Assessed, mentions: list[Assessed]) -> str | None:
+    """The words of one of the concept's `not:` phrases in the mention's clause, if any."""
+    for x in mentions:
+        if (
+            x.hit.kind == "exclude"
+            and x.hit.owner == m.hit.owner
+            and x.sent == m.sent
+            and x.clause == m.clause
+        ):
+            return x.hit.rule.removeprefix("phrase: ")
+    return None
+
+
+def _described_other(m: Assessed, term: str, mentions: list[Assessed]) -> str | None:
+    """The other rubric concept a description is said of in its clause ("OSMOSIS is the
+    diffusion of water ..."), when the clause does not name the described term itself."""
+    same = [x for x in mentions if x.hit.kind == "concept" and x.sent == m.sent and x is not m]
+    if any(x.hit.owner == term and x.clause == m.clause for x in same):
+        return None
+    clause = m.clause
+    for x in same:
+        if x.hit.owner == m.hit.owner or x.clause != clause or x.hit.overlaps(m.hit):
+            continue
+        if any(mb.clause.pred.i == clause and mb.role in {"subj", "patient"} for mb in x.members):
+            return x.hit.owner
+    return None
 
 
 def find_links(

@@ -12,7 +12,7 @@ import json
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -24,6 +24,7 @@ RUBRIC_ID_RE = r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*$"
 LINK_RE = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*->\s*([a-z][a-z0-9_]*)\s*$")
 
 TokenPattern = list[dict[str, Any]]
+Window = Annotated[int, Field(ge=0, le=50)] | Literal["clause", "sentence", "item"]
 
 
 class _Model(BaseModel):
@@ -61,8 +62,32 @@ class Concept(_Model):
         None, description="How feedback names the concept mid-sentence, e.g. 'the ion gradient'."
     )
     points: float | None = Field(None, description="Overrides scoring.concept_points.")
+    not_: list[str] = Field(
+        default_factory=list,
+        alias="not",
+        description=(
+            "Phrases that cancel a mention in the same clause: 'to the ribosome' with "
+            "not: [protein] is not credited in 'the protein goes to the ribosome'."
+        ),
+    )
+    window: Window | None = Field(
+        None,
+        description=(
+            "How far apart the parts of an 'A ... B' phrase may be: a number of words (in one "
+            "clause), 'clause', 'sentence', or 'item' (one item of a list: up to a comma, "
+            "semicolon or line break). Default: 5 words in one clause."
+        ),
+    )
+    describes: str | None = Field(
+        None,
+        description=(
+            "The concept id of the term this description defines. The description then counts "
+            "only where it is said of that term, or of no other named term: in 'osmosis is the "
+            "diffusion of water from high to low' a description of diffusion does not count."
+        ),
+    )
 
-    _check_phrases = field_validator("phrases")(_clean_phrases)
+    _check_phrases = field_validator("phrases", "not_")(_clean_phrases)
 
     @model_validator(mode="after")
     def _needs_a_matcher(self) -> Concept:
@@ -127,6 +152,7 @@ class Misconception(_Model):
     claims: list[Claim] = Field(default_factory=list)
     feedback: str = Field(min_length=1, description="Shown to the student when it is stated.")
     penalty: float = Field(0, ge=0, description="Points taken off when stated (0: no credit only).")
+    window: Window | None = Field(None, description="As for concepts: how far apart phrase parts may be.")
     scope: Literal["clause", "sentence"] = Field(
         "clause",
         description=(
@@ -224,6 +250,12 @@ class Rubric(_Model):
         _no_duplicates("misconceptions", [m.id for m in self.misconceptions])
         _no_duplicates("scoring.groups", [g.id for g in self.scoring.groups])
         known = set(concept_ids)
+        for i, c in enumerate(self.concepts):
+            if c.describes is not None and (c.describes not in known or c.describes == c.id):
+                raise ValueError(
+                    f"concepts[{i}].describes names '{c.describes}', which is not another concept "
+                    f"of the rubric; use one of: {', '.join(x for x in concept_ids if x != c.id)}"
+                )
         for i, link in enumerate(self.links):
             for end in (link.from_, link.to):
                 if end not in known:
@@ -275,7 +307,8 @@ class Rubric(_Model):
     @property
     def content_hash(self) -> str:
         """sha256 of the rubric's meaning (not its formatting): ties calibrations to it."""
-        data = self.model_dump(mode="json", by_alias=True, exclude={"examples"})
+        # defaults left out: a field added to the format later leaves old rubrics' hashes as they were
+        data = self.model_dump(mode="json", by_alias=True, exclude={"examples"}, exclude_defaults=True)
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(blob).hexdigest()
 

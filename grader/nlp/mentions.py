@@ -24,7 +24,7 @@ from spacy.symbols import AUX, DET
 from spacy.tokens import Doc, Span, Token
 
 from ..errors import RubricError
-from ..rubric import Rubric
+from ..rubric import Rubric, Window
 from . import lexicon
 
 GAP = "..."
@@ -103,8 +103,8 @@ def span_root(doc: Doc, start: int, end: int) -> Token:
 @dataclass
 class _Node:
     children: dict[str, _Node] = field(default_factory=dict)
-    # (kind, owner, phrase text, remaining gap parts)
-    ends: list[tuple[str, str, str, tuple[tuple[str, ...], ...]]] = field(default_factory=list)
+    # (kind, owner, phrase text, remaining gap parts, window)
+    ends: list[tuple[str, str, str, tuple[tuple[str, ...], ...], Window | None]] = field(default_factory=list)
 
 
 class Spelling:
@@ -207,6 +207,7 @@ _THEN = _H.add("then")
 _CC_IDS = {_H.add(w) for w in ("and", "or")}
 _GAP_ADVERB_IDS = {_H.add(w) for w in lexicon.words("gap_adverbs")}
 _NOT = _H.add("not")
+_ITEM_BREAKS = {_H.add(w) for w in (",", ";", "\n", "->")}
 _MAY_OPEN = _CLAUSE_IDS | _CC_IDS | {_THEN, _NOT}
 
 
@@ -280,6 +281,7 @@ class Keyed:
     corrected: dict[int, str]  # token index -> corrected word
     sent_of: list[int]  # sentence number per key position
     clause_of: list[int] = field(default_factory=list)  # clause number per key position
+    item_of: list[int] = field(default_factory=list)  # list item number per key position
 
 
 class CompiledRubric:
@@ -297,10 +299,14 @@ class CompiledRubric:
         self.together: list[tuple[str, str, str, list[list[tuple[str, ...]]]]] = []
         self._always = False  # some pattern needs no literal word: always run the matcher
         phrases: list[tuple[str, str, str]] = []  # (kind, owner, phrase)
+        self.windows: dict[str, Window | None] = {}
         for c in rubric.concepts:
             phrases += [("concept", c.id, p) for p in c.phrases]
+            phrases += [("exclude", c.id, p) for p in c.not_]
+            self.windows[c.id] = c.window
             self._add_patterns("concept", c.id, c.patterns, f"concepts '{c.id}'")
         for m in rubric.misconceptions:
+            self.windows[m.id] = m.window
             phrases += [("misconception", m.id, p) for p in m.phrases]
             self._add_patterns("misconception", m.id, m.patterns, f"misconceptions '{m.id}'")
             for i, claim in enumerate(m.claims):
@@ -340,11 +346,12 @@ class CompiledRubric:
             return
         # every combination of lemma/lower alternatives of the first part goes into the trie
         rest = tuple(tuple(alts[0] for alts in k) for k in part_keys[1:])
+        window = self.windows.get(owner.split("#", 1)[0])
         for seq in _combinations(part_keys[0]):
             node = self.root
             for key in seq:
                 node = node.children.setdefault(key, _Node())
-            node.ends.append((kind, owner, phrase, rest))
+            node.ends.append((kind, owner, phrase, rest, window))
 
     def _add_patterns(self, kind: str, owner: str, patterns: list, where: str) -> None:
         for i, pattern in enumerate(patterns):
@@ -375,14 +382,18 @@ class CompiledRubric:
         clause_of: list[int] = []
         cache = self._keys_cache
         targets = self._target_ids(doc)
-        sent_no = clause_no = -1
+        item_of: list[int] = []
+        sent_no = clause_no = item_no = -1
         rows = doc.to_array(_KEYED_ATTRS).tolist()
         for i, (lower, lemma, pos, tag, dep, start, punct, space, orth) in enumerate(rows):
             if i == 0 or start == 1:
                 sent_no += 1
                 clause_no += 1
+                item_no += 1
             elif lower in _MAY_OPEN and _opens_clause(doc[i]):
                 clause_no += 1
+            if orth in _ITEM_BREAKS or (space and "\n" in doc[i].text):
+                item_no += 1
             next_tag = rows[i + 1][3] if i + 1 < len(rows) else 0
             if _skips(lower, lemma, pos, tag, dep, punct, space, orth, next_tag):
                 continue
@@ -401,7 +412,8 @@ class CompiledRubric:
             keys.append(k)
             sent_of.append(sent_no)
             clause_of.append(clause_no)
-        return Keyed(tokens, keys, corrected, sent_of, clause_of)
+            item_of.append(item_no)
+        return Keyed(tokens, keys, corrected, sent_of, clause_of, item_of)
 
     def _target_ids(self, doc: Doc) -> set[int]:
         if self._targets is None:
@@ -428,10 +440,10 @@ class CompiledRubric:
             while frontier:
                 node, j = frontier.pop()
                 if node.ends and j > i:
-                    for kind, owner, phrase, rest in node.ends:
+                    for kind, owner, phrase, rest, window in node.ends:
                         if rest and not all(part[0] in present for part in rest):
                             continue  # a later part's first word is nowhere in the answer
-                        spans = self._match_rest(keyed, j, rest, keyed.sent_of[i])
+                        spans = self._match_rest(keyed, j, rest, keyed.sent_of[i], window)
                         if spans is None:
                             continue
                         spans = [(i, j), *spans]
@@ -497,17 +509,20 @@ class CompiledRubric:
         return self.matcher(doc)
 
     def _match_rest(
-        self, keyed: Keyed, j: int, rest: tuple[tuple[str, ...], ...], sent: int
+        self, keyed: Keyed, j: int, rest: tuple[tuple[str, ...], ...], sent: int, window: Window | None = None
     ) -> list[tuple[int, int]] | None:
-        """Match the parts after each '...' within MAX_GAP keys; return their key spans."""
+        """Match the parts after each '...' within the phrase's window (MAX_GAP words in one
+        clause by default); return their key spans."""
+        limit = window if isinstance(window, int) else MAX_GAP if window is None else len(keyed.keys)
+        bounds = {"sentence": keyed.sent_of, "item": keyed.item_of}.get(str(window), keyed.clause_of)
         pos = j
         spans = []
         for part in rest:
             found = None
-            clause = keyed.clause_of[pos - 1]
-            for start in range(pos, min(pos + MAX_GAP + 1, len(keyed.keys))):
-                if keyed.clause_of[start] != clause or ARROWS & set(keyed.keys[start]):
-                    break  # a gap never crosses a clause, a sentence or a student's arrow
+            unit = bounds[pos - 1]
+            for start in range(pos, min(pos + limit + 1, len(keyed.keys))):
+                if bounds[start] != unit or keyed.sent_of[start] != sent or ARROWS & set(keyed.keys[start]):
+                    break  # a gap never crosses its window, a sentence or a student's arrow
                 if _seq_at(keyed, start, part, sent):
                     found = start + len(part)
                     spans.append((start, found))
