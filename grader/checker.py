@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
 
+from spacy.attrs import LEMMA, LOWER
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
@@ -227,8 +228,8 @@ class _Evidence:
         self.doc, self.norm = doc, norm
 
     def span(self, start_tok: int, end_tok: int, rule: str) -> Evidence:
-        span = self.doc[start_tok:end_tok]
-        o_start, o_end = self.norm.span(span.start_char, span.end_char)
+        last = self.doc[end_tok - 1]
+        o_start, o_end = self.norm.span(self.doc[start_tok].idx, last.idx + len(last))
         return Evidence(start=o_start, end=o_end, text=self.norm.original[o_start:o_end], rule=rule)
 
     def hit(self, hit: Hit) -> Evidence:
@@ -333,9 +334,19 @@ def find_misconceptions(
     for m in mentions:
         if m.hit.kind == "term" and m.claimable:
             terms.setdefault(m.hit.owner, []).append(m)
+    lemmas: set[int] | None = None
     for spec in claims:
-        for s in terms.get(spec.subject_owner, []):
-            for o in terms.get(spec.object_owner, []):
+        subjects, objects = terms.get(spec.subject_owner, []), terms.get(spec.object_owner, [])
+        if not subjects or not objects:
+            continue
+        if spec.verb_ids is not None:
+            # a claim with verbs needs one of them (or "without") somewhere in the answer
+            if lemmas is None:
+                lemmas = set(doc.to_array([LEMMA, LOWER]).ravel().tolist())
+            if not spec.verb_ids & lemmas:
+                continue
+        for s in subjects:
+            for o in objects:
                 if s.sent != o.sent or s.hit.overlaps(o.hit):
                     continue
                 if arrow_between(doc, *sorted((s.hit.end, o.hit.start))) is not None:

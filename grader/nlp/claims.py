@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spacy.strings import StringStore
 from spacy.tokens import Token
 
 from ..rubric import Rubric
@@ -22,6 +23,9 @@ from . import lexicon
 from .clauses import OBL, PRED, Clause, Membership
 from .polarity import negation_of
 from .relations import Relator
+
+
+_IDS = StringStore()  # string ids are the same in every store: compare with a Doc's arrays
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class ClaimSpec:
     index: int
     verbs: frozenset[str] | None  # None: any relating verb
     negated: bool
+    verb_ids: frozenset[int] | None = None  # the verbs' (and "without"'s) string ids
 
     @property
     def subject_owner(self) -> str:
@@ -50,7 +55,8 @@ def compile_claims(rubric: Rubric) -> list[ClaimSpec]:
             verbs = frozenset(v.lower() for v in c.verbs)
             if verbs & need:
                 verbs |= need  # "does not need" = "does not use" = "is not powered by"
-            out.append(ClaimSpec(m.id, i, verbs or None, c.negated))
+            ids = frozenset(_IDS.add(v) for v in (*verbs, "without")) if verbs else None
+            out.append(ClaimSpec(m.id, i, verbs or None, c.negated, ids))
     return out
 
 

@@ -136,8 +136,13 @@ def _prefixed_non(tok: Token) -> bool:
     return bool(before) and (before[-1] == "non" or before[-2:] == ["non", "-"])
 
 
+_QUANTIFIER_WORDS = lexicon.words("negative_quantifiers_first") | NEG_DETS | NEG_WORDS
+
+
 def _negative_quantifier(mod: Token) -> Token | None:
     """'little or no', 'hardly any', 'not any': a quantifier phrase that denies its noun."""
+    if mod.lower_ not in _QUANTIFIER_WORDS and not any(c.lower_ in _QUANTIFIER_WORDS for c in mod.children):
+        return None
     words = tuple(t.lower_ for t in mod.subtree)
     for phrase in NEG_QUANTIFIERS:
         n = len(phrase)
