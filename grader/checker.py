@@ -342,7 +342,7 @@ def find_misconceptions(
         if spec.verb_ids is not None:
             # a claim with verbs needs one of them (or "without") somewhere in the answer
             if lemmas is None:
-                lemmas = set(doc.to_array([LEMMA, LOWER]).ravel().tolist())
+                lemmas = {int(x) for x in doc.to_array([LEMMA, LOWER]).ravel().tolist()}
             if not spec.verb_ids & lemmas:
                 continue
         for s in subjects:

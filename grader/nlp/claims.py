@@ -24,7 +24,6 @@ from .clauses import OBL, PRED, Clause, Membership
 from .polarity import negation_of
 from .relations import Relator
 
-
 _IDS = StringStore()  # string ids are the same in every store: compare with a Doc's arrays
 
 
