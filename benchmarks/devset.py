@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 import time
 from collections import defaultdict
@@ -57,6 +58,11 @@ from grader.nlp import load_pipeline  # noqa: E402
 KINDS = devset.KINDS
 
 
+def _kept(tag: str, wanted: list[str]) -> bool:
+    """True when `tag` is one of `wanted` or below one (negation.relcl is below negation)."""
+    return any(tag == w or tag.startswith(w + ".") for w in wanted)
+
+
 def _group_counts() -> dict[str, Any]:
     return {"items": 0, "passed": 0, "counts": {k: devset.Counts() for k in KINDS}}
 
@@ -64,9 +70,7 @@ def _group_counts() -> dict[str, Any]:
 def run(tags: list[str], data: Path | None) -> dict[str, Any]:
     items = devset.load_devset()
     if tags:
-        items = [
-            it for it in items if any(t == x or t.startswith(x + ".") for t in it.phenomena for x in tags)
-        ]
+        items = [it for it in items if any(_kept(t, tags) for t in it.phenomena)]
     answers = devset.SemevalAnswers.find(data)
     skipped = [it for it in items if it.source and answers is None]
     items = [it for it in items if it not in skipped]
@@ -93,8 +97,9 @@ def run(tags: list[str], data: Path | None) -> dict[str, Any]:
             if label == "contradictory":
                 names.add("origin:contradictory")
             for tag in it.phenomena:
-                names.add(tag)
-                names.add(tag.split(".")[0] + ".*")
+                if not tags or _kept(tag, tags):
+                    names.add(tag)
+                    names.add(tag.split(".")[0] + ".*")
             for name in names:
                 g = groups[name]
                 g["items"] += 1
@@ -151,16 +156,19 @@ def print_report(r: dict[str, Any], show_failures: bool) -> None:
     if r["skipped_no_data"]:
         print(f"; {r['skipped_no_data']} SemEval items left out (data not found: give --data DIR)", end="")
     print()
-    print("each cell: precision recall; '-' nothing to count. family rows (x.*) sum their tags.\n")
+    print("each cell: precision recall ('-': nothing to count); a family row (x.*) counts its items once\n")
     width = max(len(n) for n in r["groups"]) + 2
     header = f"{'phenomenon':{width}}{'items':>6}{'pass':>6}" + "".join(f"{k:>15}" for k in KINDS)
     print(header + f"{'all':>12}")
     tags = [n for n in r["groups"] if n != "all" and not n.startswith("origin:") and not n.endswith(".*")]
-    # a family of one undotted tag ("spelling") gets no family row: its own row says it all
-    alone = {t for t in tags if [u for u in tags if u.split(".")[0] == t] == [t]}
+    # a family of one tag ("spelling", "phrase.adverb_gap") needs no family row
+    members: dict[str, list[str]] = defaultdict(list)
+    for t in tags:
+        members[t.split(".")[0]].append(t)
+    alone = {ts[0] for ts in members.values() if len(ts) == 1}
     section = 0
     for name in sorted(r["groups"], key=_order):
-        if name.endswith(".*") and name[:-2] in alone:
+        if name.endswith(".*") and len(members[name[:-2]]) == 1:
             continue
         g = r["groups"][name]
         if _order(name)[0] != section:
@@ -195,10 +203,14 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print_report(result, args.failures)
+    try:
+        if args.json:
+            print(json.dumps(result))
+        else:
+            print_report(result, args.failures)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader (head, less) stopped early: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
