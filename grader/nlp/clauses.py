@@ -188,8 +188,9 @@ class ClauseModel:
             # the small parser sometimes hangs a verb's subject on it as a compound
             # ("ATP powers the pump" read as a noun compound "ATP powers")
             for c in pred.lefts:
-                if c.dep_ in {"compound", "npadvmod", "nmod"} and c.pos_ in {"NOUN", "PROPN"}:
-                    self._add(clause, Arg(c, SUBJ))
+                if c.dep_ in {"compound", "npadvmod", "nmod", "amod"} and c.pos_ in {"NOUN", "PROPN", "ADJ"}:
+                    if c.dep_ != "amod" or pred.pos_ == "VERB":
+                        self._add(clause, Arg(c, SUBJ))  # "keeps the gradient going"
 
     def _obliques(self, clause: Clause, prep: Token) -> None:
         name = prep.lower_
@@ -280,6 +281,9 @@ class ClauseModel:
             else:
                 clause.link = "cause" if pred.i < up.pred.i else "effect"
                 clause.cue = marks[0] if marks else None
+        elif dep in {"dobj", "oprd"}:
+            clause.link = "comp"  # "keeps the gradient GOING": a verb read as the object
+            self._raise_subject(clause, up)
         elif dep in {"ccomp", "xcomp"} and mark_words & (effect_marks - {"which", "then"}):
             clause.link, clause.cue = "effect", next(c for c in marks if c.lower_ in effect_marks)
         elif dep in {"ccomp", "xcomp"}:
@@ -302,7 +306,11 @@ class ClauseModel:
             else:
                 clause.link, clause.cue = "relative", rel
         elif dep == "acl":
-            clause.link = "relative"
+            to = next((c for c in pred.children if c.dep_ == "aux" and c.lower_ == "to"), None)
+            if to is not None:
+                clause.link, clause.cue = "effect", to  # "enters the terminal TO TRIGGER exocytosis"
+            else:
+                clause.link = "relative"
         elif dep in {"conj", "parataxis"}:
             between = [
                 t
@@ -438,11 +446,13 @@ class ClauseModel:
                     seen.add(key)
                     out.append(Membership(clause, PRED, tok))
             head, through = climb(tok, own)
-            for clause, arg in self.args_of.get(head.i, ()):
-                key = (clause.pred.i, head.i, arg.role)
-                if key not in seen:
-                    seen.add(key)
-                    out.append(Membership(clause, arg.role, head, arg.prep, through))
+            places = [(head, through)] if head.i == tok.i else [(tok, None), (head, through)]
+            for place, via in places:
+                for clause, arg in self.args_of.get(place.i, ()):
+                    key = (clause.pred.i, place.i, arg.role)
+                    if key not in seen:
+                        seen.add(key)
+                        out.append(Membership(clause, arg.role, place, arg.prep, via))
         if tokens:
             root = tokens[0]
             clause = self.clause_of(root)
