@@ -505,8 +505,11 @@ def _relation(
         return (1 if forward else -1), [*ends, ev.word(arrow, "arrow")]
     if a.sent == b.sent:
         rel = _best(relator, a.members, b.members, verbs)
-        if rel is None:
-            rel = relator.linear((a.hit.start, a.hit.end), (b.hit.start, b.hit.end))
+        linear = relator.linear((a.hit.start, a.hit.end), (b.hit.start, b.hit.end))
+        if linear is not None and (rel is None or rel.clause is not None):
+            # a connective between two arguments of one verb ("uses ATP ..., so a gradient
+            # forms" read as one clause): the parse is wrong, the words are right
+            rel = linear
         if rel is None:
             return None, []
         cue = [ev.word(rel.cue, rel.rule)] if rel.cue is not None else []

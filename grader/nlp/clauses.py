@@ -43,6 +43,7 @@ IN, SUBJ_PART = "in", "subj_part"
 WEAK = frozenset({IN, SUBJ_PART})
 
 RELATIVIZERS = frozenset({"which", "that", "who", "whom", "whose", "what"})
+_PRONOUNS = frozenset({"it", "they"})
 _ARG_DEPS = {
     "nsubj": SUBJ,
     "csubj": SUBJ,
@@ -155,6 +156,7 @@ class ClauseModel:
         for clause in sorted(clauses, key=lambda c: _depth(c.pred)):
             self._attach(clause)
             self._inherit(clause)
+        self._resolve_pronouns(clauses)
         for clause in clauses:
             for arg in clause.args:
                 self.args_of.setdefault(arg.token.i, []).append((clause, arg))
@@ -335,6 +337,31 @@ class ClauseModel:
                     clause.link = "coord"
             else:
                 clause.link = "shared"
+
+    def _resolve_pronouns(self, clauses: list[Clause]) -> None:
+        """ "The channels don't just open, THEY let sodium in": a subject pronoun stands for
+        the subject of the clause before it in the same sentence."""
+        ordered = sorted(clauses, key=lambda c: c.pred.i)
+        for n, clause in enumerate(ordered):
+            pronoun = next(
+                (a for a in clause.args if a.role in {SUBJ, PATIENT} and a.token.lower_ in _PRONOUNS), None
+            )
+            if pronoun is None:
+                continue
+            for before in reversed(ordered[:n]):
+                subject = next(
+                    (
+                        a
+                        for a in before.args
+                        if a.role in {SUBJ, PATIENT}
+                        and a.token.pos_ in {"NOUN", "PROPN"}
+                        and a.token.i < pronoun.token.i
+                    ),
+                    None,
+                )
+                if subject is not None:
+                    self._add(clause, Arg(subject.token, pronoun.role, via=pronoun.token))
+                    break
 
     def _raise_subject(self, clause: Clause, up: Clause) -> None:
         """ "makes THE CHANNELS open", "needs ATP to work", "allows IONS to flow": the

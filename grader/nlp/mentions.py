@@ -207,6 +207,7 @@ _THEN = _H.add("then")
 _CC_IDS = {_H.add(w) for w in ("and", "or")}
 _GAP_ADVERB_IDS = {_H.add(w) for w in lexicon.words("gap_adverbs")}
 _NOT = _H.add("not")
+_NPADVMOD = _H.add("npadvmod")  # "a LOT less negative"
 _ITEM_BREAKS = {_H.add(w) for w in (",", ";", "\n", "->")}
 _MAY_OPEN = _CLAUSE_IDS | _CC_IDS | {_THEN, _NOT}
 
@@ -397,7 +398,7 @@ class CompiledRubric:
             next_tag = rows[i + 1][3] if i + 1 < len(rows) else 0
             if _skips(lower, lemma, pos, tag, dep, punct, space, orth, next_tag):
                 continue
-            if pos == _ADV and lower in _GAP_ADVERB_IDS and lower not in targets:
+            if (pos == _ADV or dep == _NPADVMOD) and lower in _GAP_ADVERB_IDS and lower not in targets:
                 continue  # "then", "also": skipped, unless the rubric's phrases use the word
             entry = cache.get((lower, lemma))
             if entry is None:
