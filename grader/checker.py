@@ -356,7 +356,9 @@ def find_misconceptions(
                     continue
                 lo, hi = min(s.hit.start, o.hit.start), max(s.hit.end, o.hit.end)
                 found.setdefault(spec.misconception, []).append(ev.span(lo, hi, claim.rule))
-                void(spec.misconception, claim.clause.pred.i, s.sent, lo, hi)
+                # the claim's own clause (its subject may stand outside it: "the pump is a
+                # protein that does not need energy" keeps the pump)
+                void(spec.misconception, claim.clause.pred.i, s.sent, o.hit.start, o.hit.end)
     results = [
         MisconceptionResult(id=m.id, feedback=m.feedback, evidence=found[m.id])
         for m in rubric.misconceptions

@@ -11,7 +11,7 @@ def token(doc, word):
 
 CASES = [
     ("Active transport does not need ATP.", "ATP", True),
-    ("Active transport does not need ATP.", "transport", True),
+    ("Active transport does not need ATP.", "transport", False),
     ("The pump doesn't require energy.", "energy", True),
     ("No ATP is needed by the pump.", "ATP", True),
     ("The ions move without energy.", "energy", True),
@@ -24,7 +24,8 @@ CASES = [
     ("Without ATP the pump would stop.", "ATP", False),
     ("Without ATP, the pump cannot work.", "pump", False),
     ("If there is no ATP, the pump stops working.", "ATP", False),
-    ("The pump never moves K+ out.", "pump", True),
+    ("The pump never moves K+ out.", "pump", False),
+    ("The pump never moves K+ out.", "potassium", True),
     ("The pump uses ATP, and the channels do not open.", "ATP", False),
     # negative quantifiers
     ("The pump uses little or no energy.", "energy", True),
@@ -82,7 +83,7 @@ def test_rather_than(nlp, text, word, negated):
         ("The pump is not passive transport.", "transport", True),
         ("The pump is not passive transport.", "pump", False),
         ("ATP is not needed.", "ATP", True),
-        ("Active transport does not need ATP.", "transport", True),
+        ("Active transport does not need ATP.", "transport", False),
     ],
 )
 def test_copula_negation_denies_the_predicate(nlp, text, word, negated):

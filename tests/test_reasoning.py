@@ -13,17 +13,19 @@ NO_ENERGY, DIFFUSION, SWAPPED = "no_energy_needed", "diffusion_sets_potential", 
 
 CASES = [
     # --- misconceptions stated as claims: the real subject, negated predicates ---------
-    ("The sodium potassium pump is a protein that does not require energy.", set(), {P}, set(), set(), {NO_ENERGY}),
+    # (the claim voids its own clause: a subject that stands outside it keeps its credit)
+    ("The sodium potassium pump is a protein that does not require energy.", {P}, set(), set(), set(), {NO_ENERGY}),
     ("The pump is not powered by ATP.", set(), {A, P}, set(), {AP}, {NO_ENERGY}),
     ("The pump doesn't need any energy to move ions.", set(), {P}, set(), set(), {NO_ENERGY}),
     ("The pump uses little or no energy.", set(), {P}, set(), set(), {NO_ENERGY}),
-    ("The pump moves ions without using any energy.", set(), {P}, set(), set(), {NO_ENERGY}),
+    ("The pump moves ions without using any energy.", {P}, set(), set(), set(), {NO_ENERGY}),
+    ("The pump does not need energy.", set(), {P}, set(), set(), {NO_ENERGY}),
     ("Active transport happens without ATP.", set(), {A, P}, set(), {AP}, {NO_ENERGY}),
     ("The resting potential is established by passive diffusion, not by active transport.",
      set(), {P}, set(), set(), {DIFFUSION}),
     # each relative clause binds to its own antecedent
     ("Diffusion, which uses energy, and active transport, which requires no energy, both move ions.",
-     set(), {P}, set(), set(), {NO_ENERGY}),
+     {P}, set(), set(), set(), {NO_ENERGY}),
     ("Active transport, which uses ATP, and diffusion, which requires no energy, both move ions.",
      {A, P}, set(), {AP}, set(), set()),
     # a misconception voids its own clause, not the true clause it is joined to

@@ -68,8 +68,15 @@ def polarity(tok: Token, contrasts: dict[int, Token] | None = None) -> Polarity:
     came_from: Token | None = None
     while True:
         cue = _neg_child(cur)
-        if cue is not None and came_from is not None and came_from.dep_ == "nsubj" and cur.lemma_ == "be":
-            cue = None  # "the veins are not the same": a copula's "not" denies the predicate only
+        if (
+            cue is not None
+            and came_from is not None
+            and came_from.dep_ in {"nsubj", "expl"}
+            and cue.dep_ == "neg"
+        ):
+            # "the veins are not the same", "the pump never moves K+ out": a sentence's "not"
+            # denies what is said of the subject, not the subject itself
+            cue = None
         if cue is not None:
             frame = _counterfactual_frame(cur)
             if frame:
@@ -168,7 +175,10 @@ def contrastive_nots(doc: Doc) -> dict[int, Token]:
         top = nxt
         while top.head.i != top.i and top.head.i > neg.i:
             top = top.head
-        for i in range(max(top.left_edge.i, neg.i + 1), top.right_edge.i + 1):
+        end = top.right_edge.i + 1
+        comma = next((t.i for t in doc[neg.i + 1 : end] if t.text in {",", ";"}), None)
+        # "calcium, not sodium, makes ...": the denial ends at its closing comma
+        for i in range(max(top.left_edge.i, neg.i + 1), comma if comma is not None else end):
             out.setdefault(i, neg)
     return out
 
