@@ -32,8 +32,8 @@ from .nlp import Normalized, load_pipeline, normalize, pipeline_name
 from .nlp.claims import ClaimSpec, compile_claims, stated
 from .nlp.clauses import ClauseModel, Membership
 from .nlp.extensions import normalized_of, set_mention, set_mentions
-from .nlp.mentions import CompiledRubric, Hit
-from .nlp.polarity import NEG_WORDS, Polarity, contrastive_nots, cues_in, frame, polarity
+from .nlp.mentions import CompiledRubric, Hit, span_root
+from .nlp.polarity import NEG_WORDS, Polarity, contrast_scopes, contrastive_nots, cues_in, frame, polarity
 from .nlp.relations import Relation, Relator, arrow_between, is_pronoun, sentence_opener
 from .rubric import Link, Rubric
 from .scoring import score
@@ -290,14 +290,25 @@ def assess(doc: Doc, model: ClauseModel, hits: list[Hit]) -> list[Assessed]:
     """Polarity, frame, clause and place in the clause model of every mention."""
     out = []
     may_negate, may_frame = cues_in(doc.text)
-    contrasts = contrastive_nots(doc) if may_negate and "not" in doc.text.lower() else {}
+    contrasts = contrastive_nots(doc) if may_negate else {}
+    contrast_set = contrast_scopes(doc) if may_frame else set()
     for hit in hits:
         root = hit.predicate(doc)
         pol = polarity(root, contrasts) if may_negate else AFFIRMED
+        if may_negate and hit.kind == "misconception" and hit.parts and not pol.negated:
+            # a wrong claim written as "A ... B" is not stated when any of its parts is
+            # denied ("calcium, not sodium, makes the vesicles fuse")
+            for a, b in hit.parts:
+                part = polarity(span_root(doc, a, b), contrasts)
+                if part.negated:
+                    pol = part
+                    break
         inside = pol.negated and pol.cue is not None and hit.start <= pol.cue.i < hit.end
         if inside and NEGATION_WORDS & set(hit.rule.lower().replace("n't", " not").split()):
             pol = AFFIRMED  # a negation word inside the phrase itself ("no energy") is its meaning
-        frame_ = frame(root) if may_frame else None
+        frame_ = frame(root, contrast_set) if may_frame else None
+        if frame_ is None and may_frame and hit.kind == "misconception" and hit.parts:
+            frame_ = next((f for a, b in hit.parts if (f := frame(span_root(doc, a, b), contrast_set))), None)
         out.append(Assessed(hit, model.sentence_start(root.i), pol, frame_, root, model))
     return out
 

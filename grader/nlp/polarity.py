@@ -31,12 +31,15 @@ PREVENT_VERBS = lexicon.words("prevent_verbs")
 CONDITION_MARKS = lexicon.words("condition_marks")
 SOFTENERS = lexicon.words("denial_softeners")
 INSTEAD = lexicon.words("instead_words")
+NEG_ADVERBS = lexicon.words("negative_adverbs")
 CONTRAST_HEADS = lexicon.words("contrast_heads")
 HYPOTHETICAL_AUX = lexicon.words("hypothetical_aux")
 
 
 _WORD = re.compile(r"[a-z]+")
-_TRIGGERS = NEG_WORDS | NEG_DETS | INSTEAD | {"without"} | lexicon.words("negative_quantifiers_first")
+_TRIGGERS = (
+    NEG_WORDS | NEG_DETS | INSTEAD | NEG_ADVERBS | {"without"} | lexicon.words("negative_quantifiers_first")
+)
 _TRIGGER_STEMS = tuple(sorted(PREVENT_VERBS | {"kept"}))
 
 
@@ -124,6 +127,8 @@ def _neg_child(tok: Token) -> Token | None:
             if _not_a_denial(child):
                 continue
             return child
+        if child.dep_ == "advmod" and child.lower_ in NEG_ADVERBS and child.i < tok.i:
+            return child  # "the pump barely uses ATP"
         determiner = child.dep_ in {"det", "advmod", "preconj", "amod", "nummod"}
         if child.lower_ in NEG_DETS and determiner and not _prefixed_non(child):
             return child
@@ -159,28 +164,52 @@ def _negative_quantifier(mod: Token) -> Token | None:
 
 
 def contrastive_nots(doc: Doc) -> dict[int, Token]:
-    """', not X' / 'and not X' / 'but not X': the "not" denies the phrase right after it,
-    wherever the parser hung it ("established by diffusion, not by active transport").
-    Returns token index -> the "not" that denies it, for the whole Doc at once."""
+    """The phrase right after ', not' / 'and not' / 'but not', 'rather than', 'instead of':
+    denied, wherever the parser hung it ("established by diffusion, not by active
+    transport", "Ca2+ rather than Na+ causes ..."), up to its closing comma.
+    Returns token index -> the word that denies it, for the whole Doc at once."""
     out: dict[int, Token] = {}
-    for neg in doc:
-        if neg.lower_ != "not" or neg.i == 0 or neg.i + 1 >= len(doc):
+    for cue in doc:
+        low = cue.lower_
+        if cue.i == 0 or cue.i + 1 >= len(doc):
             continue
-        before = doc[neg.i - 1]
-        if before.text != "," and before.lower_ not in {"and", "but"}:
+        before = doc[cue.i - 1]
+        if low == "not":
+            if before.text != "," and before.lower_ not in {"and", "but"}:
+                continue
+        elif not (
+            (low == "than" and before.lower_ == "rather") or (low == "of" and before.lower_ == "instead")
+        ):
             continue
-        nxt = doc[neg.i + 1]
-        if nxt.lower_ in SOFTENERS or nxt.is_sent_start:
-            continue
-        top = nxt
-        while top.head.i != top.i and top.head.i > neg.i:
-            top = top.head
-        end = top.right_edge.i + 1
-        comma = next((t.i for t in doc[neg.i + 1 : end] if t.text in {",", ";"}), None)
-        # "calcium, not sodium, makes ...": the denial ends at its closing comma
-        for i in range(max(top.left_edge.i, neg.i + 1), comma if comma is not None else end):
-            out.setdefault(i, neg)
+        for i in phrase_after(cue):
+            out.setdefault(i, cue)
     return out
+
+
+def contrast_scopes(doc: Doc) -> set[int]:
+    """The phrase right after "unlike", "as opposed to", "compared to" (a contrast, not a
+    claim), up to its closing comma."""
+    out: set[int] = set()
+    for cue in doc:
+        if cue.lower_ in CONTRAST_HEADS and cue.i + 1 < len(doc):
+            start = cue.i + 1 if doc[cue.i + 1].lower_ not in {"to", "with"} else cue.i + 2
+            if start < len(doc):
+                out.update(phrase_after(doc[start - 1]))
+    return out
+
+
+def phrase_after(cue: Token) -> range:
+    """Token indices of the phrase that follows `cue`, ending at a comma or semicolon."""
+    doc = cue.doc
+    nxt = doc[cue.i + 1]
+    if nxt.lower_ in SOFTENERS or nxt.is_sent_start:
+        return range(0)
+    top = nxt
+    while top.head.i != top.i and top.head.i > cue.i:
+        top = top.head
+    end = top.right_edge.i + 1
+    comma = next((t.i for t in doc[cue.i + 1 : end] if t.text in {",", ";"}), None)
+    return range(max(top.left_edge.i, cue.i + 1), comma if comma is not None else end)
 
 
 def _not_a_denial(neg: Token) -> bool:
@@ -239,9 +268,14 @@ def _counterfactual_frame(tok: Token) -> bool:
     return False
 
 
-def frame(tok: Token) -> str | None:
+def frame(tok: Token, contrasts: set[int] | None = None) -> str | None:
     """'contrast' inside "unlike X ..." / "as opposed to X", 'hypothetical' in a clause
-    with would/could/might: the words there are not the student's own claim."""
+    with would/could/might (or one it carries on: "would swell until it burst"): the
+    words there are not the student's own claim."""
+    if contrasts is None:
+        contrasts = contrast_scopes(tok.doc)
+    if tok.i in contrasts:
+        return "contrast"
     for anc in (tok, *tok.ancestors):
         if anc.lower_ in CONTRAST_HEADS and anc.dep_ in {"prep", "advcl", "mark", "cc", "advmod"}:
             return "contrast"
@@ -251,6 +285,12 @@ def frame(tok: Token) -> str | None:
     verbs = [clause]
     if clause.dep_ == "conj" and not any(c.dep_ in {"nsubj", "nsubjpass"} for c in clause.children):
         verbs.append(clause.head)  # "would take in water and burst": the aux is shared
+    if clause.dep_ in {"advcl", "ccomp", "xcomp"} and not any(
+        c.lower_ in {"because", "since", "if", "when", "as"}
+        for c in clause.children
+        if c.dep_ in {"mark", "advmod"}
+    ):
+        verbs.append(clause.head)  # "would swell until it burst"
     if any(c.dep_ == "aux" and c.lower_ in HYPOTHETICAL_AUX for v in verbs for c in v.children):
         return "hypothetical"
     return None
