@@ -190,9 +190,13 @@ class ClauseModel:
             # the small parser sometimes hangs a verb's subject on it as a compound
             # ("ATP powers the pump" read as a noun compound "ATP powers")
             for c in pred.lefts:
-                if c.dep_ in {"compound", "npadvmod", "nmod", "amod"} and c.pos_ in {"NOUN", "PROPN", "ADJ"}:
-                    if c.dep_ != "amod" or pred.pos_ == "VERB":
-                        self._add(clause, Arg(c, SUBJ))  # "keeps the gradient going"
+                nominal = c.dep_ in {"compound", "npadvmod", "nmod", "amod"} and c.pos_ in {
+                    "NOUN",
+                    "PROPN",
+                    "ADJ",
+                }
+                if nominal and (c.dep_ != "amod" or pred.pos_ == "VERB"):
+                    self._add(clause, Arg(c, SUBJ))  # "keeps the gradient going"
 
     def _obliques(self, clause: Clause, prep: Token) -> None:
         name = prep.lower_
