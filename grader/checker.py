@@ -519,7 +519,7 @@ def _relation(
     if a.sent == b.sent:
         rel = _best(relator, a.members, b.members, verbs)
         linear = relator.linear((a.hit.start, a.hit.end), (b.hit.start, b.hit.end))
-        if linear is not None and (rel is None or rel.clause is not None):
+        if linear is not None and (rel is None or rel.clause is not None or rel.direction != linear.direction):
             # a connective between two arguments of one verb ("uses ATP ..., so a gradient
             # forms" read as one clause): the parse is wrong, the words are right
             rel = linear

@@ -423,6 +423,17 @@ class ClauseModel:
             return
         if has_subject or clause.parent is None:
             return
+        before = pred.doc[pred.i - 1] if pred.i > 0 else None
+        if (
+            pred.tag_ == "VBG"
+            and before is not None
+            and before.dep_ == "pobj"
+            and before.pos_ in {"NOUN", "PROPN"}
+            and before.head.lower_ in {"without", "by", "for", "from", "of", "after", "before"}
+        ):
+            # "without THE PUMP using ATP": the noun before a gerund is its subject
+            self._add(clause, Arg(before, SUBJ, via=pred))
+            return
         up = clause.parent
         inherits = clause.link in {"shared", "effect", "cause", "plain"} and (
             pred.dep_ in {"conj", "xcomp", "pcomp"} or pred.tag_ in {"VBG", "VB"} or pred.dep_ == "advcl"
