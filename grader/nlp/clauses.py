@@ -387,8 +387,16 @@ class ClauseModel:
 
     def _inherit(self, clause: Clause) -> None:
         """Arguments a clause takes from outside it: relative antecedents, shared and
-        controlled subjects."""
+        controlled subjects, the subject of a pseudo-cleft."""
         pred = clause.pred
+        what = next((a for a in clause.args if a.role == SUBJ and a.token.lower_ == "what"), None)
+        up = clause.parent
+        if what is not None and up is not None and up.pred.lemma_ == "be":
+            # "the pump is WHAT sets it up": the copula's subject does it
+            for a in up.args:
+                if a.role == SUBJ and a.token.i != what.token.i and a.token.lower_ != "what":
+                    self._add(clause, Arg(a.token, SUBJ, via=what.token))
+            return
         has_subject = any(a.role in {SUBJ, PATIENT} for a in clause.args)
         if pred.dep_ in {"relcl", "acl"} and pred.head.pos_ in _NOMINAL:
             antecedent = pred.head
