@@ -408,7 +408,7 @@ class ClauseModel:
                 if (
                     near.i != antecedent.i
                     and near.pos_ in {"NOUN", "PROPN"}
-                    and near.dep_ in {"conj", "appos"}
+                    and near.dep_ == "conj"
                 ):
                     antecedent = near
             if rel is not None:
