@@ -16,6 +16,7 @@ before it found to a new, immutable result (nothing is changed after it is made)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,7 +34,16 @@ from .nlp.claims import ClaimSpec, compile_claims, stated
 from .nlp.clauses import ClauseModel, Membership
 from .nlp.extensions import normalized_of, set_mention, set_mentions
 from .nlp.mentions import CompiledRubric, Hit, span_root
-from .nlp.polarity import NEG_WORDS, Polarity, contrast_scopes, contrastive_nots, cues_in, frame, polarity
+from .nlp.polarity import (
+    CONTRAST_HEADS,
+    NEG_WORDS,
+    Polarity,
+    contrast_scopes,
+    contrastive_nots,
+    cues_in,
+    frame,
+    polarity,
+)
 from .nlp.relations import Relation, Relator, arrow_between, is_pronoun, sentence_opener
 from .rubric import Link, Rubric
 from .scoring import score
@@ -42,6 +52,8 @@ MAX_ANSWER_CHARS = 20_000
 NEGATION_WORDS = NEG_WORDS | {"without"}
 MAX_HITS_PER_CONCEPT = 12  # bounds the pairs tried per link on long answers
 AFFIRMED = Polarity(False)
+_CONTRASTIVE = re.compile(r"(?:,|\band|\bbut)\s+not\b|\brather than\b|\binstead of\b")
+_CONTRAST_HEAD = re.compile(r"\b(?:" + "|".join(sorted(CONTRAST_HEADS)) + r")\b")
 
 
 class Calibration(Protocol):
@@ -289,9 +301,10 @@ def analyze(checker: Checker, doc: Doc, norm: Normalized, annotate: bool = False
 def assess(doc: Doc, model: ClauseModel, hits: list[Hit]) -> list[Assessed]:
     """Polarity, frame, clause and place in the clause model of every mention."""
     out = []
-    may_negate, may_frame = cues_in(doc.text)
-    contrasts = contrastive_nots(doc) if may_negate else {}
-    contrast_set = contrast_scopes(doc) if may_frame else set()
+    may_negate, may_frame = cues_in(model.text)
+    lower = model.text.lower()
+    contrasts = contrastive_nots(doc) if may_negate and _CONTRASTIVE.search(lower) else {}
+    contrast_set = contrast_scopes(doc) if may_frame and _CONTRAST_HEAD.search(lower) else set()
     for hit in hits:
         root = hit.predicate(doc)
         pol = polarity(root, contrasts) if may_negate else AFFIRMED
@@ -467,8 +480,6 @@ def find_links(
     doc: Doc,
     ev: _Evidence,
 ) -> list[LinkResult]:
-    sent_bounds = [(s.start, s.end) for s in doc.sents]
-    next_sent = {a[0]: b for a, b in zip(sent_bounds, sent_bounds[1:], strict=False)}
     results = []
     for link in rubric.links:
         verbs = frozenset(v.lower() for v in link.verbs) if link.verbs else None
@@ -478,7 +489,7 @@ def find_links(
             for b in credited.get(link.to, []):
                 if a.hit.overlaps(b.hit):
                     continue
-                direction, evidence = _relation(a, b, link, verbs, relator, mentions, doc, next_sent, ev)
+                direction, evidence = _relation(a, b, link, verbs, relator, mentions, doc, ev)
                 if direction is None:
                     continue
                 if direction >= 0 or not link.directed:
@@ -503,7 +514,6 @@ def _relation(
     relator: Relator,
     mentions: list[Assessed],
     doc: Doc,
-    next_sent: dict[int, tuple[int, int]],
     ev: _Evidence,
 ) -> tuple[int | None, list[Evidence]]:
     """Direction of a's relation to b (+1 a->b, -1 b->a, 0 unknown), with evidence."""
@@ -519,7 +529,9 @@ def _relation(
     if a.sent == b.sent:
         rel = _best(relator, a.members, b.members, verbs)
         linear = relator.linear((a.hit.start, a.hit.end), (b.hit.start, b.hit.end))
-        if linear is not None and (rel is None or rel.clause is not None or rel.direction != linear.direction):
+        if linear is not None and (
+            rel is None or rel.clause is not None or rel.direction != linear.direction
+        ):
             # a connective between two arguments of one verb ("uses ATP ..., so a gradient
             # forms" read as one clause): the parse is wrong, the words are right
             rel = linear
@@ -529,9 +541,10 @@ def _relation(
         return rel.direction, [*ends, *cue]
     # adjacent sentences bound by a connective or pronoun
     for earlier, later, sign in ((a, b, 1), (b, a, -1)):
-        bounds = next_sent.get(earlier.sent)
-        if bounds is None or bounds[0] != later.sent:
+        end = relator.model.sentence_bounds(earlier.sent)[1]
+        if end != later.sent:
             continue
+        bounds = relator.model.sentence_bounds(later.sent)
         opener = sentence_opener(doc, *bounds)
         if opener is None:
             continue

@@ -31,7 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from spacy.attrs import SENT_START
+from spacy.attrs import POS, SENT_START
+from spacy.symbols import ADJ, AUX, VERB
 from spacy.tokens import Doc, Span, Token
 
 from . import lexicon
@@ -44,6 +45,7 @@ WEAK = frozenset({IN, SUBJ_PART})
 
 RELATIVIZERS = frozenset({"which", "that", "who", "whom", "whose", "what"})
 _PRONOUNS = frozenset({"it", "they"})
+_PREDICATE_POS = frozenset({int(VERB), int(AUX), int(ADJ)})
 _ARG_DEPS = {
     "nsubj": SUBJ,
     "csubj": SUBJ,
@@ -122,13 +124,38 @@ class ClauseModel:
         self.args_of: dict[int, list[tuple[Clause, Arg]]] = {}
         self._sent_start: list[int] = []
         start = 0
-        for i, flag in enumerate(doc.to_array([SENT_START]).tolist()):
+        self._candidates: list[int] = []  # verbs, auxiliaries, adjectives: maybe predicates
+        for i, (flag, pos) in enumerate(doc.to_array([SENT_START, POS]).tolist()):
             if flag == 1 or i == 0:
                 start = i
             self._sent_start.append(start)
+            if pos in _PREDICATE_POS:
+                self._candidates.append(i)
         self._built: dict[int, list[Clause]] = {}
+        self._sent_end: dict[int, int] = {}
+        self._text: str | None = None
         self._members: dict[tuple[int, ...], list[Membership]] = {}
         self.cache: dict[Any, list[Membership]] = {}  # for callers: memberships by their own key
+
+    @property
+    def text(self) -> str:
+        """The Doc's text, built once (Doc.text joins every token on each call)."""
+        if self._text is None:
+            norm = self.doc.user_data.get("grader.normalized")
+            # the pipeline's tokenizer tokenized exactly the normalized text
+            self._text = norm.text if norm is not None else self.doc.text
+        return self._text
+
+    def sentence_bounds(self, tok_i: int) -> tuple[int, int]:
+        """(first token, one past the last) of the sentence holding token `tok_i`."""
+        start = self._sent_start[tok_i]
+        end = self._sent_end.get(start)
+        if end is None:
+            end = start
+            while end < len(self._sent_start) and self._sent_start[end] == start:
+                end += 1
+            self._sent_end[start] = end
+        return start, end
 
     def sentence_start(self, tok_i: int) -> int:
         """The index of the first token of the sentence holding token `tok_i`."""
@@ -145,7 +172,10 @@ class ClauseModel:
         while end < n and self._sent_start[end] == start:
             end += 1
         clauses = []
-        for tok in self.doc[start:end]:
+        for i in self._candidates:
+            if i < start or i >= end:
+                continue
+            tok = self.doc[i]
             if is_predicate(tok):
                 clause = Clause(tok)
                 self.by_pred[tok.i] = clause
@@ -405,11 +435,7 @@ class ClauseModel:
                 # "A, which ..., and B, which ...": the parser may hang the second relative
                 # clause on A; it belongs to the noun right before its comma
                 near = pred.doc[rel.i - 2]
-                if (
-                    near.i != antecedent.i
-                    and near.pos_ in {"NOUN", "PROPN"}
-                    and near.dep_ == "conj"
-                ):
+                if near.i != antecedent.i and near.pos_ in {"NOUN", "PROPN"} and near.dep_ == "conj":
                     antecedent = near
             if rel is not None:
                 role = _ARG_DEPS.get(rel.dep_) or OBJ

@@ -436,8 +436,10 @@ class CompiledRubric:
         hits: list[Hit] = []
         n = len(keyed.keys)
         present = {k for alts in keyed.keys for k in alts}
+        starts = self.root.children
         for i in range(n):
-            frontier = [(self.root, i)]
+            # most words start no phrase: skip them before building a frontier
+            frontier = [(starts[k], i + 1) for k in keyed.keys[i] if k in starts]
             while frontier:
                 node, j = frontier.pop()
                 if node.ends and j > i:

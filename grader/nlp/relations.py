@@ -21,6 +21,7 @@ no link. Direction comes from the roles: the doer or agent is the cause; verbs o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
@@ -63,15 +64,15 @@ class Relator:
         """Is `tok` in a sentence that only lists terms ("ATP, pump, gradient, channels
         open")? Such a sentence has no word of its own outside the rubric's mentions but
         nouns and adjectives: no verb, article, preposition or connective."""
-        sent = tok.sent
-        found = self._lists.get(sent.start)
+        start, end = self.model.sentence_bounds(tok.i)
+        found = self._lists.get(start)
         if found is None:
             found = not any(
                 t.i not in self.covered and (t.pos_ in _FUNCTION_POS or t.pos_ == "VERB")
-                for t in sent
+                for t in self.model.doc[start:end]
                 if not (t.is_punct or t.is_space)
             )
-            self._lists[sent.start] = found
+            self._lists[start] = found
         return found
 
     # --- in one clause --------------------------------------------------------------
@@ -172,24 +173,29 @@ class Relator:
         misreads many student sentences ("water moves" as a noun); the words still say it."""
         doc = self.model.doc
         first, second, sign = (a, b, 1) if a[0] < b[0] else (b, a, -1)
-        if doc[first[0]].sent.start != doc[second[0]].sent.start or self.in_list(doc[first[0]]):
+        start, end = self.model.sentence_bounds(first[0])
+        if second[0] >= end:
             return None
-        effect, cause = lexicon.words("effect_marks") - {"which", "then"}, {"because", "since"}
-        sent = doc[first[0]].sent
-        opener = next((t for t in sent if not t.is_punct), None)
-        if opener is not None and opener.lower_ in lexicon.words("cause_marks") - {"as"}:
-            comma = next((t.i for t in sent if t.text == ","), None)
+        opener = doc[start] if not doc[start].is_punct or start + 1 >= end else doc[start + 1]
+        fronted = opener.lower_ in _FRONTED
+        between = self.model.text[doc[first[1] - 1].idx : doc[second[0]].idx].lower()
+        if not fronted and not _LINEAR_WORDS & set(_WORD.findall(between)):
+            return None  # no connective in the words between them: nothing to read
+        if self.in_list(doc[first[0]]):
+            return None
+        if fronted:
+            comma = next((t.i for t in doc[start:end] if t.text == ","), None)
             if comma is not None and first[1] <= comma < second[0]:
                 # "When the channels open, ...": what comes before the comma is the cause
                 return Relation(sign, opener, f"connective: {opener.text}")
         for t in doc[first[1] : second[0]]:
             if t.i in self.blocked or t.pos_ == "ADP" or t.dep_ == "prep":
                 continue  # "because OF the gradient" names a cause of one phrase only
-            if t.lower_ in effect and (
+            if t.lower_ in _LINEAR_EFFECT and (
                 t.i == 0 or doc[t.i - 1].text in {",", ";", "and"} or t.dep_ in {"cc", "mark"}
             ):
                 return Relation(sign, t, f"connective: {t.text}")
-            if t.lower_ in cause:
+            if t.lower_ in _LINEAR_CAUSE:
                 return Relation(-sign, t, f"connective: {t.text}")
         return None
 
@@ -278,6 +284,11 @@ class Relator:
 
 _ADJECTIVES = lexicon.words("relating_adjectives") | lexicon.words("effect_adjectives")
 _FUNCTION_POS = {"DET", "ADP", "AUX", "PART", "SCONJ", "PRON"}
+_LINEAR_EFFECT = lexicon.words("effect_marks") - {"which", "then"}
+_LINEAR_CAUSE = frozenset({"because", "since"})
+_LINEAR_WORDS = _LINEAR_EFFECT | _LINEAR_CAUSE
+_FRONTED = lexicon.words("cause_marks") - {"as"}
+_WORD = re.compile(r"[a-z]+")
 
 
 def _rank(clause: Clause, word: Token, m: Membership) -> int:
