@@ -28,7 +28,7 @@ from spacy.tokens import Doc, Token
 
 from . import explain
 from .errors import AnswerError
-from .feedback import ConceptResult, Evidence, Feedback, LinkResult, MisconceptionResult
+from .feedback import ConceptResult, Evidence, Feedback, LinkResult, MisconceptionResult, PartResult
 from .nlp import Normalized, load_pipeline, normalize, pipeline_name
 from .nlp.claims import ClaimSpec, compile_claims, stated
 from .nlp.clauses import ClauseModel, Membership
@@ -45,6 +45,7 @@ from .nlp.polarity import (
     polarity,
 )
 from .nlp.relations import Relation, Relator, arrow_between, is_pronoun, sentence_opener
+from .parts import Segment, split_parts
 from .rubric import Link, Rubric
 from .scoring import score
 
@@ -113,6 +114,8 @@ class Checker:
         self.calibration = calibration
         self.extra_verbs = frozenset(v.lower() for v in rubric.relating_verbs)
         self.claims = compile_claims(rubric)
+        # a multi-part question: one checker per part, each answer split by its part markers
+        self.parts = {p.id: Checker(rubric.part_rubric(p.id), self.nlp) for p in rubric.parts}
 
     # --- public -------------------------------------------------------------------
 
@@ -127,6 +130,10 @@ class Checker:
                 _validate(a)
                 yield a
 
+        if self.parts:
+            for answer in prepared():
+                yield self._calibrated(self._check_parts(answer))
+            return
         for doc in self.nlp.pipe(prepared(), batch_size=batch_size):
             yield self.analyze(doc)
 
@@ -136,14 +143,93 @@ class Checker:
         With `annotate`, the findings are also written on the Doc: `doc._.mentions`, and
         on each mention `span._.concept`, `._.polarity`, `._.clause`, `._.asserted`."""
         norm = norm or normalized_of(doc) or normalize(doc.text)
-        fb = analyze(self, doc, norm, annotate=annotate)
+        if self.parts:
+            return self._calibrated(self._check_parts(norm.original))
+        return self._calibrated(analyze(self, doc, norm, annotate=annotate))
+
+    def _calibrated(self, fb: Feedback) -> Feedback:
         return self.calibration.apply(fb) if self.calibration is not None else fb
+
+    def _check_parts(self, answer: str) -> Feedback:
+        """Split the answer by its part markers, check each part against its own part of
+        the rubric, and put the findings together (offsets into the whole answer)."""
+        segments = split_parts(answer, list(self.parts))
+        docs = self.nlp.pipe(answer[s.start : s.end] for s in segments)
+        found: list[tuple[Segment, Feedback]] = []
+        for seg, doc in zip(segments, docs, strict=True):
+            fb = self.parts[seg.part].analyze(doc)
+            found.append((seg, _shifted(fb, seg.start)))
+        rubric = self.rubric
+        concepts = [c for _, fb in found for c in fb.concepts]
+        links = [lk for _, fb in found for lk in fb.links]
+        misconceptions = [m for _, fb in found for m in fb.misconceptions]
+        empty = not answer.strip()
+        prompts = {p.id: p.prompt for p in rubric.parts}
+        sentences = [explain.NOTHING_WRITTEN] if empty else []
+        for seg, fb in found if not empty else ():
+            if not answer[seg.start : seg.end].strip():
+                sentences.append(f"({seg.part}) You have not answered this part yet: {prompts[seg.part]}")
+            else:
+                sentences += [f"({seg.part}) {line}" for line in fb.feedback]
+        return Feedback(
+            rubric=rubric.id,
+            pipeline=self.pipeline,
+            score=score(
+                rubric,
+                [c.id for c in concepts if c.status == "present"],
+                [lk.key for lk in links if lk.status == "present"],
+                [m.id for m in misconceptions],
+            ),
+            max_score=rubric.max_score(),
+            concepts=concepts,
+            links=links,
+            misconceptions=misconceptions,
+            feedback=sentences,
+            parts=[
+                PartResult(
+                    id=seg.part,
+                    score=fb.score,
+                    max_score=fb.max_score,
+                    start=seg.start,
+                    end=seg.end,
+                    marked=seg.marked,
+                )
+                for seg, fb in found
+            ],
+        )
 
     def annotate(self, answer: str) -> tuple[Doc, Feedback]:
         """The parsed answer with the findings on it as spaCy extensions, and its Feedback."""
         _validate(answer)
         doc = self.nlp(answer)
         return doc, self.analyze(doc, annotate=True)
+
+
+def _shifted(fb: Feedback, offset: int) -> Feedback:
+    """A part's Feedback with its evidence offsets moved into the whole answer."""
+    if not offset:
+        return fb
+
+    def move(items: list) -> list:
+        return [
+            x.model_copy(
+                update={
+                    "evidence": [
+                        e.model_copy(update={"start": e.start + offset, "end": e.end + offset})
+                        for e in x.evidence
+                    ]
+                }
+            )
+            for x in items
+        ]
+
+    return fb.model_copy(
+        update={
+            "concepts": move(fb.concepts),
+            "links": move(fb.links),
+            "misconceptions": move(fb.misconceptions),
+        }
+    )
 
 
 def _validate(answer: str) -> None:

@@ -48,6 +48,17 @@ class MisconceptionResult(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
+class PartResult(BaseModel):
+    """One part of a multi-part question: what it scored, and where its answer was."""
+
+    id: str
+    score: float
+    max_score: float
+    start: int = Field(description="Character offset where this part's answer starts.")
+    end: int
+    marked: bool = Field(description="False when the answer had no part markers and was read whole.")
+
+
 class Feedback(BaseModel):
     schema_version: int = SCHEMA_VERSION
     rubric: str
@@ -59,6 +70,9 @@ class Feedback(BaseModel):
     misconceptions: list[MisconceptionResult]
     feedback: list[str]
     calibrated: bool = Field(False, description="True when a teacher's calibration set the score.")
+    parts: list[PartResult] | None = Field(
+        None, description="Multi-part questions only: each part's score and answer span."
+    )
 
     def concept(self, concept_id: str) -> ConceptResult:
         return next(c for c in self.concepts if c.id == concept_id)
@@ -80,4 +94,5 @@ class Feedback(BaseModel):
         return [m.id for m in self.misconceptions]
 
     def to_json(self) -> str:
-        return self.model_dump_json(by_alias=True)
+        # single-part answers keep the JSON they always had: no "parts" key
+        return self.model_dump_json(by_alias=True, exclude=None if self.parts is not None else {"parts"})

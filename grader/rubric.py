@@ -19,9 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .errors import RubricError
 
-ID_RE = r"^[a-z][a-z0-9_]*$"
+ID_RE = r"^(?:[a-z0-9]+\.)?[a-z][a-z0-9_]*$"  # "atp", or "a.atp" in part a of a multi-part rubric
+PART_ID_RE = r"^[a-z0-9]+$"
 RUBRIC_ID_RE = r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*$"
-LINK_RE = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*->\s*([a-z][a-z0-9_]*)\s*$")
+LINK_RE = re.compile(r"^\s*((?:[a-z0-9]+\.)?[a-z][a-z0-9_]*)\s*->\s*((?:[a-z0-9]+\.)?[a-z][a-z0-9_]*)\s*$")
 
 TokenPattern = list[dict[str, Any]]
 Window = Annotated[int, Field(ge=0, le=50)] | Literal["clause", "sentence", "item"]
@@ -225,12 +226,38 @@ class Example(_Model):
     note: str | None = Field(None, description="Why the example is here: the case it pins.")
 
 
+class Part(_Model):
+    """One part of a multi-part question ("(a) Describe ...", "(b) Explain ..."): its own
+    concepts, links, misconceptions and scoring. In the loaded rubric they are listed with
+    the rubric's, their ids prefixed with the part's ("a.atp"); the part keeps its prompt
+    and scoring."""
+
+    id: str = Field(
+        pattern=PART_ID_RE, description="The part's letter or number, as students mark it: a, b, c."
+    )
+    title: str | None = None
+    prompt: str = Field(min_length=1)
+    relating_verbs: list[str] = Field(default_factory=list)
+    scoring: Scoring = Field(default_factory=Scoring)
+
+    def owns(self, item_id: str) -> bool:
+        return item_id.startswith(f"{self.id}.")
+
+
 class Rubric(_Model):
     id: str = Field(pattern=RUBRIC_ID_RE, description="Stable id, e.g. 'ap-bio/membrane-potential'.")
     title: str = Field(min_length=1)
     prompt: str = Field(min_length=1)
     course: str | None = None
     standard: str | None = None
+    parts: list[Part] = Field(
+        default_factory=list,
+        description=(
+            "For a multi-part question: each part with its id, prompt, concepts, links, "
+            "misconceptions and scoring. Concept ids are then written 'a.atp' in links between "
+            "parts' examples, CSV columns and feedback. The total is the sum of the parts."
+        ),
+    )
     concepts: list[Concept] = Field(min_length=1)
     links: list[Link] = Field(default_factory=list)
     misconceptions: list[Misconception] = Field(default_factory=list)
@@ -242,6 +269,38 @@ class Rubric(_Model):
     examples: list[Example] = Field(default_factory=list)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten_parts(cls, data: Any) -> Any:
+        """A part's concepts, links and misconceptions join the rubric's, prefixed with the
+        part id; the part keeps its prompt and scoring (its key elements prefixed too)."""
+        if not isinstance(data, dict) or not isinstance(data.get("parts"), list):
+            return data
+        if not any(isinstance(p, dict) and "concepts" in p for p in data["parts"]):
+            return data  # already flat (a rubric read back from its own JSON)
+        if data.get("concepts") or data.get("links") or data.get("misconceptions"):
+            raise ValueError(
+                "a rubric with parts lists its concepts, links and misconceptions under each part, "
+                "not at the top level; move them into the part they belong to"
+            )
+        data = dict(data)
+        flat: dict[str, list[Any]] = {"concepts": [], "links": [], "misconceptions": []}
+        parts = []
+        for part in data["parts"]:
+            if not isinstance(part, dict):
+                parts.append(part)
+                continue
+            part = dict(part)
+            pid = str(part.get("id", ""))
+            for key in flat:
+                for item in part.pop(key, None) or []:
+                    flat[key].append(_prefixed(key, item, pid))
+            if isinstance(part.get("scoring"), dict):
+                part["scoring"] = _prefixed_scoring(part["scoring"], pid)
+            parts.append(part)
+        data.update(flat, parts=parts)
+        return data
 
     @model_validator(mode="after")
     def _check_references(self) -> Rubric:
@@ -268,17 +327,28 @@ class Rubric(_Model):
         _no_duplicates("links", [lk.key for lk in self.links])
         link_keys = {lk.key for lk in self.links}
         misc_ids = {m.id for m in self.misconceptions}
-        group_ids = {g.id for g in self.scoring.groups}
-        for g in self.scoring.groups:
-            for m in g.members:
-                if m not in known and _norm_link(m) not in link_keys:
-                    raise ValueError(f"scoring.groups '{g.id}' member '{m}' is not a concept or link")
-        for el in self.scoring.key_elements or []:
-            if el not in known and el not in group_ids and _norm_link(el) not in link_keys:
+        _no_duplicates("parts", [p.id for p in self.parts])
+        part_ids = {p.id for p in self.parts}
+        for i, c in enumerate(self.concepts):
+            prefix = c.id.split(".", 1)[0] if "." in c.id else None
+            if self.parts and prefix not in part_ids:
                 raise ValueError(
-                    f"scoring.key_elements names '{el}', which is not a concept, a link "
-                    "('a -> b') or a group of this rubric"
+                    f"concepts[{i}] '{c.id}': a concept id 'x.name' belongs to part x of a rubric "
+                    "with parts; list it under its part, or drop the prefix"
                 )
+        scorings = [("scoring", self.scoring)] + [(f"parts '{p.id}' scoring", p.scoring) for p in self.parts]
+        for where, scoring in scorings:
+            group_ids = {g.id for g in scoring.groups}
+            for g in scoring.groups:
+                for m in g.members:
+                    if m not in known and _norm_link(m) not in link_keys:
+                        raise ValueError(f"{where}.groups '{g.id}' member '{m}' is not a concept or link")
+            for el in scoring.key_elements or []:
+                if el not in known and el not in group_ids and _norm_link(el) not in link_keys:
+                    raise ValueError(
+                        f"{where}.key_elements names '{el}', which is not a concept, a link "
+                        "('a -> b') or a group of this rubric"
+                    )
         for i, ex in enumerate(self.examples):
             e = ex.expect
             for field_name, ids, pool in (
@@ -312,15 +382,71 @@ class Rubric(_Model):
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(blob).hexdigest()
 
+    def part_rubric(self, part_id: str) -> Rubric:
+        """One part as a rubric of its own (its concepts keep their prefixed ids)."""
+        cache = self.__dict__.setdefault("_part_rubrics", {})
+        if part_id not in cache:
+            part = next(p for p in self.parts if p.id == part_id)
+            cache[part_id] = Rubric.model_construct(
+                id=self.id,
+                title=part.title or self.title,
+                prompt=part.prompt,
+                course=self.course,
+                standard=self.standard,
+                parts=[],
+                concepts=[c for c in self.concepts if part.owns(c.id)],
+                links=[lk for lk in self.links if part.owns(lk.from_)],
+                misconceptions=[m for m in self.misconceptions if part.owns(m.id)],
+                relating_verbs=[*self.relating_verbs, *part.relating_verbs],
+                scoring=part.scoring,
+                examples=[],
+            )
+        return cache[part_id]
+
     def max_score(self) -> float:
         s = self.scoring
         if s.max is not None:
             return s.max
+        if self.parts:
+            return sum(self.part_rubric(p.id).max_score() for p in self.parts)
         if s.table:
             return max(s.table.values())
         total = sum(c.points if c.points is not None else s.concept_points for c in self.concepts)
         total += sum(lk.points if lk.points is not None else s.link_points for lk in self.links)
         return total
+
+
+def _prefixed(key: str, item: Any, pid: str) -> Any:
+    """A part's concept, link or misconception with its ids prefixed: atp -> a.atp."""
+    if not isinstance(item, dict):
+        return item
+    item = dict(item)
+    fields = {"concepts": ("id", "describes"), "links": ("from", "to"), "misconceptions": ("id",)}[key]
+    for f in fields:
+        if isinstance(item.get(f), str) and "." not in item[f]:
+            item[f] = f"{pid}.{item[f]}"
+    return item
+
+
+def _prefixed_scoring(scoring: dict[str, Any], pid: str) -> dict[str, Any]:
+    def fix(el: Any) -> Any:
+        if not isinstance(el, str):
+            return el
+        m = LINK_RE.match(el)
+        if m:
+            return " -> ".join(x if "." in x else f"{pid}.{x}" for x in m.groups())
+        return el if "." in el else f"{pid}.{el}"
+
+    scoring = dict(scoring)
+    if isinstance(scoring.get("key_elements"), list):
+        groups = {g.get("id") for g in scoring.get("groups") or [] if isinstance(g, dict)}
+        scoring["key_elements"] = [el if el in groups else fix(el) for el in scoring["key_elements"]]
+    if isinstance(scoring.get("groups"), list):
+        scoring["groups"] = [
+            {**g, "members": [fix(m) for m in g.get("members") or []]} if isinstance(g, dict) else g
+            for g in scoring["groups"]
+        ]
+    return scoring
 
 
 def _norm_link(text: str) -> str | None:

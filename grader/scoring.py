@@ -15,7 +15,15 @@ def score(
     listed_only: bool = False,
 ) -> float:
     """Score from what was credited: concept ids, link keys 'a -> b', misconception ids.
-    `listed_only`: the answer only lists its terms (the rubric's `list_max` caps it)."""
+    `listed_only`: the answer only lists its terms (the rubric's `list_max` caps it).
+    A multi-part rubric scores each part by its own scoring and adds them up."""
+    if rubric.parts:
+        concepts, links, misconceptions = list(concepts), list(links), list(misconceptions)
+        total = sum(
+            score(rubric.part_rubric(p.id), concepts, links, misconceptions, listed_only)
+            for p in rubric.parts
+        )
+        return float(min(max(total, 0.0), rubric.max_score()))
     credited = set(concepts)
     linked = {"{} -> {}".format(*parse_link(k)) for k in links}
     s = rubric.scoring
