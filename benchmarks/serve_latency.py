@@ -26,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-from grader.catalog import load_folder
+from grader.io.catalog import load_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 30.0  # seconds for one request; a slower one counts as an error

@@ -27,6 +27,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Token
 
 from . import explain
+from .answers import MAX_ANSWER_CHARS as MAX_ANSWER_CHARS  # its home is answers.py
+from .answers import validate_answer
 from .errors import AnswerError
 from .feedback import ConceptResult, Evidence, Feedback, LinkResult, MisconceptionResult, PartResult
 from .nlp import Normalized, load_pipeline, normalize, pipeline_name
@@ -49,7 +51,6 @@ from .parts import Segment, split_parts
 from .rubric import Link, Rubric
 from .scoring import score
 
-MAX_ANSWER_CHARS = 20_000
 NEGATION_WORDS = NEG_WORDS | {"without"}
 MAX_HITS_PER_CONCEPT = 12  # bounds the pairs tried per link on long answers
 AFFIRMED = Polarity(False)
@@ -233,24 +234,13 @@ def _shifted(fb: Feedback, offset: int) -> Feedback:
 
 
 def _validate(answer: str) -> None:
-    if not isinstance(answer, str):
-        raise AnswerError("an answer must be text")
-    if len(answer) > MAX_ANSWER_CHARS:
-        raise AnswerError(
-            f"the answer has {len(answer):,} characters, over the limit of "
-            f"{MAX_ANSWER_CHARS:,} for one answer; shorten it or split it"
-        )
-    try:
-        answer.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise AnswerError(
-            f"the answer has a broken character at position {exc.start} (half of a surrogate pair); "
-            "paste the text again or remove that character"
-        ) from None
+    problem = validate_answer(answer)
+    if problem is not None:
+        raise AnswerError(problem.message)
 
 
 def prepare(answer: str) -> Normalized:
-    """Check the answer's size and normalize its notation."""
+    """Check the answer (see answers.validate_answer) and normalize its notation."""
     _validate(answer)
     return normalize(answer)
 

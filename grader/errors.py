@@ -28,3 +28,9 @@ class RubricError(GraderError):
 
 class AnswerError(GraderError):
     """An answer that cannot be checked (undecodable, too long)."""
+
+
+class CheckTimeout(GraderError):
+    """One check ran past its time budget and was stopped."""
+
+    exit_code = EXIT_FAILED

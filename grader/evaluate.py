@@ -17,15 +17,19 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .checker import Checker, prepare
-from .errors import AnswerError, GraderError
+from .answers import validate_answer
+from .errors import GraderError
 from .feedback import Feedback
+from .io.catalog import resolve
+from .io.tables import read_header, read_rows
 from .rubric import Rubric
-from .tables import read_header, read_rows
+
+if TYPE_CHECKING:
+    from .checker import Calibration, Checker
 
 HIGH_FRACTION = 2 / 3  # "scored high": at least two thirds of the rubric's maximum
 LOW_FRACTION = 1 / 3  # "scored low": at most one third of it
@@ -112,18 +116,19 @@ def read_scored(
     answer_col: str = "answer",
     score_col: str = "score",
     second_col: str | None = None,
+    encoding: str | None = None,
 ) -> ScoredSet:
     """Read a CSV/TSV/JSONL of scored answers; rows that cannot be used are listed, not fatal."""
     path = Path(path)
     required = (answer_col, score_col) + ((second_col,) if second_col else ())
     max_score = rubric.max_score()
-    header = read_header(path)
+    header = read_header(path, encoding=encoding)
     label_cols = _label_columns(header, rubric)
     answers: list[ScoredAnswer] = []
     skipped: list[Skipped] = []
     unscored = 0
     seen_ids: dict[str, int] = {}
-    for row in read_rows(path, required=required):
+    for row in read_rows(path, required=required, encoding=encoding):
         rid = row.get(id_col).strip() or f"line {row.line}"
         if row.problem:
             skipped.append(Skipped(row.line, rid, row.problem))
@@ -138,9 +143,12 @@ def read_scored(
             if second_col and row.get(second_col).strip():
                 second = parse_score(row.get(second_col), max_score)
             labels = {key: _parse_label(row.get(col), col) for col, key in label_cols.items()}
-            prepare(answer)
-        except (ValueError, AnswerError) as exc:
+        except ValueError as exc:
             skipped.append(Skipped(row.line, rid, str(exc)))
+            continue
+        problem = validate_answer(answer)
+        if problem is not None:
+            skipped.append(Skipped(row.line, rid, problem.message))
             continue
         if rid in seen_ids:
             rid = f"{rid} (line {row.line})"
@@ -482,3 +490,57 @@ def _num(x: float) -> float | int:
 
 def _fmt(x: float) -> str:
     return str(_num(x))
+
+
+# --- what `grader evaluate`, `calibrate` and `rubric suggest` share -----------------------------
+
+
+@dataclass(frozen=True)
+class ScoredColumns:
+    id: str = "id"
+    answer: str = "answer"
+    score: str = "score"
+    second: str | None = None
+
+
+def load_scored(
+    rubric_arg: str,
+    scored_file: str | Path,
+    rubrics_dir: str | Path | None = None,
+    columns: ScoredColumns = ScoredColumns(),
+    encoding: str | None = None,
+) -> tuple[Rubric, ScoredSet]:
+    """The rubric (a file or an id) and the teacher's scored answers; an error when none is usable."""
+    rubric = resolve(rubric_arg, rubrics_dir)
+    scored = read_scored(
+        scored_file,
+        rubric,
+        id_col=columns.id,
+        answer_col=columns.answer,
+        score_col=columns.score,
+        second_col=columns.second,
+        encoding=encoding,
+    )
+    if not scored.answers:
+        reasons = "; ".join(f"line {s.line}: {s.reason}" for s in scored.skipped[:3])
+        raise GraderError(
+            f"{scored_file}: no usable scored answers"
+            + (f" ({reasons})" if reasons else "")
+            + "; each row needs an answer and the teacher's score"
+        )
+    return rubric, scored
+
+
+def evaluate_file(
+    rubric: Rubric,
+    scored: ScoredSet,
+    *,
+    model: str | None = None,
+    calibration: Calibration | None = None,
+    top: int = 10,
+) -> dict[str, Any]:
+    """Check the scored answers and measure the agreement: the dict `--format json` prints."""
+    from .checker import Checker
+
+    checker = Checker(rubric, model=model, calibration=calibration)
+    return Evaluation(rubric, scored, check_scored(checker, scored.answers), top=top).to_dict()

@@ -6,9 +6,9 @@ and the Python API. Offsets are character offsets into the original answer.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 SCHEMA_VERSION = 1
 
@@ -93,6 +93,13 @@ class Feedback(BaseModel):
     def misconception_ids(self) -> list[str]:
         return [m.id for m in self.misconceptions]
 
+    @model_serializer(mode="wrap")
+    def _without_empty_parts(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a single-part answer keeps the JSON it always had: no "parts" key
+        data: dict[str, Any] = handler(self)
+        if self.parts is None:
+            data.pop("parts", None)
+        return data
+
     def to_json(self) -> str:
-        # single-part answers keep the JSON they always had: no "parts" key
-        return self.model_dump_json(by_alias=True, exclude=None if self.parts is not None else {"parts"})
+        return self.model_dump_json(by_alias=True)

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import RubricError
+from .pattern_safety import regex_hazard
 
 ID_RE = r"^(?:[a-z0-9]+\.)?[a-z][a-z0-9_]*$"  # "atp", or "a.atp" in part a of a multi-part rubric
 PART_ID_RE = r"^[a-z0-9]+$"
@@ -31,6 +32,42 @@ Window = Annotated[int, Field(ge=0, le=50)] | Literal["clause", "sentence", "ite
 class _Model(BaseModel):
     # YAML's folded blocks (">") end in a newline: labels, hints and feedback are stripped
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+
+
+class _At(ValueError):
+    """A validation error that knows where it is (below the field it is raised for)."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str):
+        super().__init__(message)
+        self.loc = loc
+
+
+def link_key(cause: str, effect: str) -> str:
+    """How a link is named everywhere: 'atp -> active_transport'."""
+    return f"{cause} -> {effect}"
+
+
+def _safe_patterns(value: list[TokenPattern]) -> list[TokenPattern]:
+    for i, pattern in enumerate(value):
+        for j, token in enumerate(pattern if isinstance(pattern, list) else []):
+            for where, regex in _regexes(token, ()):
+                hazard = regex_hazard(regex)
+                if hazard:
+                    raise _At((i, j, *where), f"the REGEX {regex!r} is refused: {hazard}")
+    return value
+
+
+def _regexes(node: Any, where: tuple[str, ...]) -> list[tuple[tuple[str, ...], str]]:
+    """Every REGEX predicate in a token pattern, with its path."""
+    if not isinstance(node, dict):
+        return []
+    found = []
+    for key, value in node.items():
+        if key == "REGEX" and isinstance(value, str):
+            found.append(((*where, key), value))
+        else:
+            found += _regexes(value, (*where, str(key)))
+    return found
 
 
 def _clean_phrases(value: list[str]) -> list[str]:
@@ -89,6 +126,7 @@ class Concept(_Model):
     )
 
     _check_phrases = field_validator("phrases", "not_")(_clean_phrases)
+    _check_patterns = field_validator("patterns")(_safe_patterns)
 
     @model_validator(mode="after")
     def _needs_a_matcher(self) -> Concept:
@@ -126,7 +164,7 @@ class Link(_Model):
 
     @property
     def key(self) -> str:
-        return f"{self.from_} -> {self.to}"
+        return link_key(self.from_, self.to)
 
 
 class Claim(_Model):
@@ -162,6 +200,7 @@ class Misconception(_Model):
     )
 
     _check_phrases = field_validator("phrases")(_clean_phrases)
+    _check_patterns = field_validator("patterns")(_safe_patterns)
 
     @model_validator(mode="after")
     def _needs_a_matcher(self) -> Misconception:
@@ -307,24 +346,26 @@ class Rubric(_Model):
         concept_ids = [c.id for c in self.concepts]
         _no_duplicates("concepts", concept_ids)
         _no_duplicates("misconceptions", [m.id for m in self.misconceptions])
-        _no_duplicates("scoring.groups", [g.id for g in self.scoring.groups])
+        _no_duplicates(("scoring", "groups"), [g.id for g in self.scoring.groups])
         known = set(concept_ids)
         for i, c in enumerate(self.concepts):
             if c.describes is not None and (c.describes not in known or c.describes == c.id):
-                raise ValueError(
-                    f"concepts[{i}].describes names '{c.describes}', which is not another concept "
-                    f"of the rubric; use one of: {', '.join(x for x in concept_ids if x != c.id)}"
+                raise _At(
+                    ("concepts", i, "describes"),
+                    f"describes names '{c.describes}', which is not another concept of the rubric; "
+                    f"use one of: {', '.join(x for x in concept_ids if x != c.id)}",
                 )
         for i, link in enumerate(self.links):
-            for end in (link.from_, link.to):
+            for end, name in ((link.from_, "from"), (link.to, "to")):
                 if end not in known:
-                    raise ValueError(
-                        f"links[{i}] names concept '{end}', which the rubric does not define; "
-                        f"use one of: {', '.join(concept_ids)}"
+                    raise _At(
+                        ("links", i, name),
+                        f"concept '{end}' is not defined in this rubric; "
+                        f"use one of: {', '.join(concept_ids)}",
                     )
             if link.from_ == link.to:
-                raise ValueError(f"links[{i}] links '{link.from_}' to itself")
-        _no_duplicates("links", [lk.key for lk in self.links])
+                raise _At(("links", i), f"links '{link.from_}' to itself")
+        _no_duplicates("links", [lk.key for lk in self.links], what="link")
         link_keys = {lk.key for lk in self.links}
         misc_ids = {m.id for m in self.misconceptions}
         _no_duplicates("parts", [p.id for p in self.parts])
@@ -332,40 +373,50 @@ class Rubric(_Model):
         for i, c in enumerate(self.concepts):
             prefix = c.id.split(".", 1)[0] if "." in c.id else None
             if self.parts and prefix not in part_ids:
-                raise ValueError(
-                    f"concepts[{i}] '{c.id}': a concept id 'x.name' belongs to part x of a rubric "
-                    "with parts; list it under its part, or drop the prefix"
+                raise _At(
+                    ("concepts", i, "id"),
+                    f"'{c.id}': a concept id 'x.name' belongs to part x of a rubric with parts; "
+                    "list it under its part, or drop the prefix",
                 )
-        scorings = [("scoring", self.scoring)] + [(f"parts '{p.id}' scoring", p.scoring) for p in self.parts]
+        scorings: list[tuple[tuple[str | int, ...], Scoring]] = [(("scoring",), self.scoring)]
+        scorings += [(("parts", pi, "scoring"), p.scoring) for pi, p in enumerate(self.parts)]
         for where, scoring in scorings:
             group_ids = {g.id for g in scoring.groups}
-            for g in scoring.groups:
-                for m in g.members:
+            for gi, g in enumerate(scoring.groups):
+                for mi, m in enumerate(g.members):
                     if m not in known and _norm_link(m) not in link_keys:
-                        raise ValueError(f"{where}.groups '{g.id}' member '{m}' is not a concept or link")
-            for el in scoring.key_elements or []:
+                        raise _At(
+                            (*where, "groups", gi, "members", mi),
+                            f"'{m}' is not a concept or link of this rubric",
+                        )
+            for ki, el in enumerate(scoring.key_elements or []):
                 if el not in known and el not in group_ids and _norm_link(el) not in link_keys:
-                    raise ValueError(
-                        f"{where}.key_elements names '{el}', which is not a concept, a link "
-                        "('a -> b') or a group of this rubric"
+                    raise _At(
+                        (*where, "key_elements", ki),
+                        f"'{el}' is not a concept, a link ('a -> b') or a group of this rubric",
                     )
         for i, ex in enumerate(self.examples):
             e = ex.expect
-            for field_name, ids, pool in (
-                ("concepts", e.concepts + e.not_concepts, known),
-                ("misconceptions", e.misconceptions + e.not_misconceptions, misc_ids),
+            for field_name, pool in (
+                ("concepts", known),
+                ("not_concepts", known),
+                ("misconceptions", misc_ids),
+                ("not_misconceptions", misc_ids),
             ):
-                for x in ids:
+                for xi, x in enumerate(getattr(e, field_name)):
                     if x not in pool:
-                        raise ValueError(
-                            f"examples[{i}].expect names {field_name[:-1]} '{x}', "
-                            "which the rubric does not define"
+                        kind = field_name.removeprefix("not_")[:-1]
+                        raise _At(
+                            ("examples", i, "expect", field_name, xi),
+                            f"{kind} '{x}' is not defined in this rubric",
                         )
-            for x in e.links + e.not_links:
-                if _norm_link(x) not in link_keys:
-                    raise ValueError(
-                        f"examples[{i}].expect names link '{x}', which the rubric does not define"
-                    )
+            for field_name in ("links", "not_links"):
+                for xi, x in enumerate(getattr(e, field_name)):
+                    if _norm_link(x) not in link_keys:
+                        raise _At(
+                            ("examples", i, "expect", field_name, xi),
+                            f"link '{x}' is not defined in this rubric",
+                        )
         return self
 
     # --- derived, read-only views -------------------------------------------------
@@ -451,15 +502,19 @@ def _prefixed_scoring(scoring: dict[str, Any], pid: str) -> dict[str, Any]:
 
 def _norm_link(text: str) -> str | None:
     m = LINK_RE.match(text)
-    return f"{m.group(1)} -> {m.group(2)}" if m else None
+    return link_key(m.group(1), m.group(2)) if m else None
 
 
-def _no_duplicates(where: str, ids: list[str]) -> None:
-    seen: set[str] = set()
-    for x in ids:
+def _no_duplicates(where: str | tuple[str, ...], ids: list[str], what: str = "id") -> None:
+    seen: dict[str, int] = {}
+    path = (where,) if isinstance(where, str) else where
+    for i, x in enumerate(ids):
         if x in seen:
-            raise ValueError(f"{where}: id '{x}' is used twice; ids must be unique")
-        seen.add(x)
+            field: tuple[str | int, ...] = (*path, i) if what == "link" else (*path, i, "id")
+            raise _At(
+                field, f"{what} '{x}' is used twice (also {_field_path([*path, seen[x]])}); make it unique"
+            )
+        seen[x] = i
 
 
 # --- loading ------------------------------------------------------------------------
@@ -483,10 +538,26 @@ def load_rubric(path: str | Path) -> Rubric:
     return parse_rubric(text, source=str(path))
 
 
+MAX_ALIAS_VALUES = 10_000  # what YAML aliases may add to a rubric; a real one has about 1,000 values
+
+
 def parse_rubric(text: str, source: str = "<rubric>") -> Rubric:
+    """Validate rubric YAML; raise RubricError naming the line, the field and the fix."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+    except RecursionError:
+        raise RubricError(f"{source}: nested too deeply to be a rubric") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RubricError(f"{where}: not valid YAML: {problem}") from None
+    if node is not None:
+        _check_nodes(node, source)
+    try:
+        data = yaml.SafeLoader("").construct_document(node) if node is not None else None
+    except RecursionError:
+        raise RubricError(f"{source}: nested too deeply to be a rubric") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
@@ -500,10 +571,99 @@ def parse_rubric(text: str, source: str = "<rubric>") -> Rubric:
         raise RubricError(_explain(exc, node, source)) from None
 
 
+def _check_nodes(root: yaml.Node, source: str) -> None:
+    """Refuse what safe loading lets through: a key given twice in one mapping (YAML keeps only
+    the last), and aliases that expand to more values than a rubric has ("billion laughs")."""
+    sizes: dict[int, int] = {}
+    written = 0
+    stack: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(root, ())]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen:
+            continue  # an alias: its anchor's node is walked once
+        seen.add(id(node))
+        written += 1
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    line = key.start_mark.line + 1
+                    if key.value in first:
+                        where = _field_path([*path, key.value])
+                        raise RubricError(
+                            f"{source}:{line}: {where}: given twice in one place (also on line "
+                            f"{first[key.value]}); YAML would keep only this one, so merge the two"
+                        )
+                    first[key.value] = line
+                    stack.append((value, (*path, key.value)))
+                else:
+                    stack.append((value, path))
+        elif isinstance(node, yaml.SequenceNode):
+            stack += [(item, (*path, i)) for i, item in enumerate(node.value)]
+    try:
+        total = _expanded(root, sizes, set())
+    except RecursionError:
+        raise RubricError(f"{source}: nested too deeply to be a rubric") from None
+    except _Cycle as cycle:
+        raise RubricError(
+            f"{source}:{cycle.line}: a YAML alias refers to the list or mapping it is in; remove the alias"
+        ) from None
+    if total - written > MAX_ALIAS_VALUES:
+        node = _tipping(root, sizes)
+        raise RubricError(
+            f"{source}:{node.start_mark.line + 1}: YAML aliases here expand to {sizes[id(node)]:,} values "
+            f"(a rubric may add at most {MAX_ALIAS_VALUES:,} this way); write the lists out instead "
+            "of nesting aliases"
+        )
+
+
+class _Cycle(Exception):
+    def __init__(self, line: int):
+        self.line = line
+
+
+def _expanded(node: yaml.Node, sizes: dict[int, int], path: set[int]) -> int:
+    """How many values the node stands for with every alias expanded (memoized per node)."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    if id(node) in path:
+        raise _Cycle(node.start_mark.line + 1)
+    path.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded(k, sizes, path) + _expanded(v, sizes, path) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded(v, sizes, path) for v in node.value)
+    else:
+        size = 1
+    path.discard(id(node))
+    sizes[id(node)] = size
+    return size
+
+
+def _tipping(node: yaml.Node, sizes: dict[int, int]) -> yaml.Node:
+    """The node where the expansion goes past the bound while none of its children does."""
+    while True:
+        children = (
+            [v for _, v in node.value]
+            if isinstance(node, yaml.MappingNode)
+            else list(node.value)
+            if isinstance(node, yaml.SequenceNode)
+            else []
+        )
+        big = [c for c in children if sizes.get(id(c), 0) > MAX_ALIAS_VALUES]
+        if not big:
+            return node
+        node = big[0]
+
+
 def _explain(exc: ValidationError, node: yaml.Node | None, source: str) -> str:
     lines = []
     for err in exc.errors()[:5]:
         loc = [p for p in err["loc"] if p != "from_"] if err["loc"] else []
+        located = (err.get("ctx") or {}).get("error")
+        if isinstance(located, _At):
+            loc = [*loc, *located.loc]
         line = _line_of(node, loc)
         where = f"{source}:{line}" if line else source
         field = _field_path(loc) or "(top level)"

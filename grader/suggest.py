@@ -25,9 +25,10 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from .evaluate import HIGH_FRACTION, LOW_FRACTION, ScoredAnswer
+from .evaluate import HIGH_FRACTION, LOW_FRACTION, ScoredAnswer, ScoredSet, check_scored
 from .feedback import Feedback
 from .nlp import normalize
+from .reports.numbers import plural
 from .rubric import Rubric
 
 MAX_N = 4
@@ -334,9 +335,9 @@ def _comment(text: str) -> str:
 def to_yaml(s: Suggestions) -> str:
     """Ready-to-paste YAML: new phrases under each concept, loose rules as comments."""
     lines = [
-        f"# grader rubric suggest: {s.rubric.id}, {s.n} scored answers",
-        f"# high: teacher score >= {s.high_from:.3g} ({s.high_n} answers); "
-        f"low: <= {s.low_to:.3g} ({s.low_n} answers)",
+        f"# grader rubric suggest: {s.rubric.id}, {plural(s.n, 'scored answer')}",
+        f"# high: teacher score >= {s.high_from:.3g} ({plural(s.high_n, 'answer')}); "
+        f"low: <= {s.low_to:.3g} ({plural(s.low_n, 'answer')})",
         "# These are proposals: keep the phrases that really state the concept, add them to",
         "# that concept's phrases in the rubric, then run: grader rubric check RUBRIC",
     ]
@@ -379,3 +380,16 @@ def to_yaml(s: Suggestions) -> str:
             for aid, sent in r.examples:
                 lines.append(f'#     {_comment(aid)}: "{_comment(sent)}"')
     return "\n".join(lines) + "\n"
+
+
+def suggest_from_file(
+    rubric: Rubric, scored: ScoredSet, *, model: str | None = None, min_count: int = 2, per_concept: int = 5
+) -> Suggestions:
+    """Check the teacher's scored answers and mine them for the wording the rubric misses."""
+    from .checker import Checker
+
+    checker = Checker(rubric, model=model)
+    feedbacks = check_scored(checker, scored.answers)
+    return suggest(
+        rubric, scored.answers, feedbacks, checker.nlp, min_count=min_count, per_concept=per_concept
+    )

@@ -11,8 +11,8 @@ import pytest
 from grader.batch import Outputs, RubricSet, run_batch
 from grader.checker import MAX_ANSWER_CHARS, Checker
 from grader.cli.main import main
-from grader.csv_safety import neutralize
 from grader.errors import GraderError
+from grader.io.csv_safety import neutralize
 from grader.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,9 +196,10 @@ def test_bad_rows_go_to_the_errors_file_and_the_rest_is_scored(tmp_path, grader)
         ["s1", "ap-bio/membrane-potential", STRONG],
         ["s1", "ap-bio/synaptic-transmission", SYNAPSE_STRONG],
     ]
-    rows = good + [[i, q, a] for i, q, a, _ in BAD_ROWS] + [["s2", "membrane-potential", KEYWORDS]]
+    rows = good + [[i, q, a] for i, q, a, _ in BAD_ROWS] + [["s2", "membrane-potential", KEYWORDS + ", Na⁺"]]
     src = write_csv(tmp_path / "class.csv", ["id", "question", "answer"], rows)
-    # undecodable bytes in one row (a file saved as Latin-1 in the middle of UTF-8)
+    # undecodable bytes in one row of a UTF-8 file (a row pasted in from a Latin-1 file);
+    # a file in a legacy encoding throughout is refused as a whole (see test_encodings.py)
     with open(src, "ab") as fh:
         fh.write(b's12,ap-bio/membrane-potential,"The pump uses ATP \xe9nergie"\r\n')
     code, out, err = grader("batch", RUBRICS, src, "-o", tmp_path / "scores.csv")

@@ -7,9 +7,12 @@ import re
 import pytest
 from test_batch import RUBRICS, SAMPLE, SEED, STRONG, read_csv, write_csv
 
-from grader import class_report
 from grader.batch import Outputs, RubricSet, run_batch
-from grader.class_report import ClassSummary, excerpt, highlight, write_report
+from grader.feedback import Feedback
+from grader.reports import class_report, class_summary
+from grader.reports.class_report import highlight, write_report
+from grader.reports.class_summary import ClassSummary, excerpt
+from grader.reports.terminal import class_summary_text
 from grader.rubric import load_rubric
 
 HOSTILE = [
@@ -110,7 +113,7 @@ def test_most_missed_comes_first(sample_report):
         shares = [i.share for i in q.items()]
         assert shares == sorted(shares)
         assert len(q.items()) == len(q.rubric.concepts) + len(q.rubric.links)
-    text = summary.text()
+    text = class_summary_text(summary)
     assert "most missed:" in text and "misconceptions:" in text
 
 
@@ -126,17 +129,25 @@ def test_the_class_numbers_match_the_scores_file(sample_report):
             assert item.shown == sum(r[prefix + item.key] == "1" for r in mine), item.key
 
 
-def test_one_question_has_no_overview_and_a_cap_on_answer_cards(tmp_path, monkeypatch):
-    monkeypatch.setattr(class_report, "MAX_ANSWER_CARDS", 3)
+def test_one_question_has_no_overview_and_a_large_class_is_capped_with_a_link_to_the_csv(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(class_report, "MAX_STUDENTS", 3)
     src = write_csv(tmp_path / "c.csv", ["id", "answer"], [[f"s{i}", STRONG] for i in range(5)])
     summary = ClassSummary()
-    outputs = Outputs.beside(tmp_path / "s.csv")
+    (tmp_path / "out").mkdir()
+    outputs = Outputs.beside(tmp_path / "out" / "s.csv")
     run_batch(RubricSet.from_arg(str(SEED)), src, outputs, sinks=[summary])
-    html = write_report(summary, outputs.jsonl, tmp_path / "r.html").read_text()
+    html = write_report(summary, outputs.jsonl, tmp_path / "r.html", scores_csv=outputs.csv).read_text()
     assert "Overview" not in html
     assert html.count('<article class="answer"') == 3
-    assert len(re.findall(r'<a href="#a\d+">', html)) == 3 and "<td>s4</td>" in html
-    assert "the other 2 are in the table above" in html
+    # every row of the table links to its answer; the students past the cap are in the CSV
+    assert len(re.findall(r'<a href="#a\d+">', html)) == 3 and "s4" not in html
+    assert "2 more answers to this question are not listed" in html
+    assert "lists the first 3 answers of 5 answers" in html
+    assert html.count('<a href="out/s.csv">s.csv</a>') == 2
+    # the counts and charts still cover the whole class
+    assert '<span class="big">5</span><span>answers</span>' in html
 
 
 EXCERPTS = [
@@ -160,27 +171,46 @@ def test_excerpt_is_the_sentence_around_the_hit(answer, hit, before, after):
     assert ex.hit == hit
     assert ex.before.startswith(before) if before.startswith("…") else ex.before == before
     assert ex.after.endswith(after) if after.endswith("…") else ex.after == after
-    assert len(ex.before + ex.hit + ex.after) <= class_report.EXCERPT_CHARS + 10
+    assert len(ex.before + ex.hit + ex.after) <= class_summary.EXCERPT_CHARS + 10
 
 
 def test_highlight_escapes_and_resolves_overlaps():
     rubric = load_rubric(SEED)
     answer = "<b>ATP</b> & the pump"
-    rec = {
-        "concepts": [
-            {"id": "atp", "status": "present", "evidence": [{"start": 3, "end": 6, "rule": "phrase: ATP"}]},
-            {
-                "id": "active_transport",
-                "status": "negated",
-                "note": "in a negative",
-                "evidence": [{"start": 17, "end": 21, "rule": "phrase: pump"}],
-            },
-        ],  # fmt: skip
-        "links": [],
-        # a misconception over the same words as a concept wins the highlight
-        "misconceptions": [{"id": "m", "evidence": [{"start": 13, "end": 21, "rule": "x"}]}],
-    }
-    html = str(highlight(answer, rec, rubric))
+    fb = Feedback.model_validate(
+        {
+            "rubric": rubric.id,
+            "pipeline": "test",
+            "score": 1,
+            "max_score": 9,
+            "concepts": [
+                {
+                    "id": "atp",
+                    "label": "ATP",
+                    "status": "present",
+                    "evidence": [{"start": 3, "end": 6, "text": "ATP", "rule": "phrase: ATP"}],
+                },
+                {
+                    "id": "active_transport",
+                    "label": "pump",
+                    "status": "negated",
+                    "note": "in a negative",
+                    "evidence": [{"start": 17, "end": 21, "text": "pump", "rule": "phrase: pump"}],
+                },
+            ],
+            "links": [],
+            # a misconception over the same words as a concept wins the highlight
+            "misconceptions": [
+                {
+                    "id": "m",
+                    "feedback": "f",
+                    "evidence": [{"start": 13, "end": 21, "text": "the pump", "rule": "x"}],
+                }
+            ],
+            "feedback": [],
+        }
+    )
+    html = str(highlight(answer, fb, rubric))
     assert html == (
         '&lt;b&gt;<mark class="c0" title="ATP supplies the energy (phrase: ATP)">ATP</mark>&lt;/b&gt; &amp; '
         '<mark class="mis" title="misconception: m">the pump</mark>'

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from test_batch import RUBRICS, SAMPLE, read_csv, write_csv
 
-from grader.batch import Outputs, RubricSet, run_batch
+from grader.batch import BatchInterrupted, Outputs, RubricSet, run_batch
 from grader.rubric import Rubric, load_rubric
 
 ROWS = 480  # enough that a run outlives the kill below by far, even on a loaded machine
@@ -195,3 +195,55 @@ def test_outputs_of_a_finished_run_are_never_half_written(tmp_path, monkeypatch)
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
     # the answer scored before the failure is kept for the next run
     assert run_batch(seed, src, outputs).reused == 2
+
+
+# --- a signal while a chunk is written; two runs on the same outputs ----------------------
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_a_chunk_is_written_never_writes_it_twice(tmp_path, class_file, monkeypatch, sig):
+    """The signal used to be let through after the write but before the buffer was emptied,
+    and the `finally` that keeps every finished answer wrote the same chunk again."""
+    real_fsync = os.fsync
+    writes: list[int] = []
+
+    def fsync_then_signal(fd: int) -> None:
+        real_fsync(fd)
+        writes.append(fd)
+        if len(writes) == 2:  # in the middle of the second chunk's write
+            os.kill(os.getpid(), sig)
+
+    monkeypatch.setattr(os, "fsync", fsync_then_signal)
+    outputs = Outputs.beside(tmp_path / "scores.csv")
+    with pytest.raises(BatchInterrupted) as stop:
+        run_batch(RubricSet.from_arg(str(RUBRICS)), class_file, outputs, chunk_size=CHUNK, jobs=1)
+    records = [json.loads(line) for line in outputs.partial.read_bytes().splitlines()]
+    keys = [(r["rubric"], r["id"]) for r in records]
+    assert len(records) == 2 * CHUNK and len(set(keys)) == len(keys)
+    assert stop.value.result.answers == 2 * CHUNK
+
+
+def test_a_second_run_on_the_same_outputs_stops_at_once_with_one_line(tmp_path, class_file, reference):
+    out = tmp_path / "scores.csv"
+    outputs = Outputs.beside(out)
+    first = start(class_file, out, 1)
+    deadline = time.monotonic() + 120
+    while complete_lines(outputs.partial) < CHUNK:
+        assert first.poll() is None, first.communicate()
+        assert time.monotonic() < deadline, "the first run wrote nothing"
+        time.sleep(0.02)
+    second = subprocess.run(command(class_file, out, 1), env=ENV, capture_output=True, text=True, timeout=60)
+    assert second.returncode == 2, second.stderr
+    assert second.stderr.startswith(f"grader: error: {out}: another grader batch run (process {first.pid})")
+    assert second.stderr.count("\n") == 1 and "Traceback" not in second.stderr
+    # the first run is undisturbed and writes what an uninterrupted run writes
+    _, err = first.communicate(timeout=300)
+    assert first.returncode == 1, err
+    for suffix in (".csv", ".jsonl", ".errors.csv"):
+        got = out.with_suffix("").with_name(out.stem + suffix)
+        want = reference.with_suffix("").with_name(reference.stem + suffix)
+        assert got.read_bytes() == want.read_bytes(), suffix
+    assert not outputs.lock.exists() and not outputs.partial.exists()
+    # and once it is done, the next run may go
+    again = subprocess.run(command(class_file, out, 1), env=ENV, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 1 and "another grader batch run" not in again.stderr

@@ -82,16 +82,21 @@ def test_keeps_the_rubrics_scores_on_the_sample(fitted):
     assert "no candidate was clearly better" in fitted.reason
 
 
-def test_a_lenient_teacher_on_the_sample_gets_a_monotone_map():
+@pytest.fixture(scope="module")
+def lenient():
     """The same answers, scored one level above the rubric four times in five."""
     rubric, scored, feedbacks = scored_sample()
     rng = np.random.default_rng(4)
     top = rubric.max_score()
-    lenient = [
+    answers = [
         type(a)(a.id, a.line, a.answer, min(top, fb.score + 1) if rng.random() < 0.8 else fb.score)
         for a, fb in zip(scored.answers, feedbacks, strict=True)
     ]
-    result = calibrate(rubric, ScoredSet(scored.source, lenient, []), feedbacks)
+    return calibrate(rubric, ScoredSet(scored.source, answers, []), feedbacks)
+
+
+def test_a_lenient_teacher_on_the_sample_gets_a_monotone_map(lenient):
+    result = lenient
     assert result.chosen == "monotone", result.reason
     assert result.after.qwk > result.before.qwk and result.after.exact > result.before.exact + 0.2
 
@@ -106,6 +111,16 @@ def test_round_trip_through_json(tmp_path, fitted):
     loaded = load_calibration(path, rubric)
     X = feature_matrix(feedbacks, loaded.names)
     assert np.array_equal(loaded.estimator.predict(X), fitted.calibration.estimator.predict(X))
+    # the rubric's own scores were kept: applying the file changes nothing and marks nothing
+    assert loaded.kind == "identity"
+    assert loaded.apply(feedbacks[0]) == feedbacks[0] and not loaded.apply(feedbacks[0]).calibrated
+
+
+def test_a_model_that_changes_scores_marks_them_calibrated(tmp_path, lenient):
+    rubric, scored, feedbacks = scored_sample()
+    path = tmp_path / "calibration.json"
+    lenient.calibration.save(path)
+    loaded = load_calibration(path, rubric)
     fb = loaded.apply(feedbacks[0])
     assert fb.calibrated and fb.score in loaded.estimator.levels_
     assert not feedbacks[0].calibrated  # the original is left alone
@@ -182,11 +197,12 @@ def test_cli_calibrate_then_check(tmp_path, capsys):
         ["check", str(SEED), str(answer), "--calibration", str(out_path), "--format", "json"], capsys
     )
     assert code == 0, err
-    assert json.loads(out)["calibrated"] is True
+    # the calibration keeps the rubric's scores, so nothing is labelled calibrated
+    assert json.loads(out)["calibrated"] is False
     code, out, err = run(
         ["check", str(SEED), str(answer), "--calibration", str(out_path), "--no-color"], capsys
     )
-    assert "(calibrated)" in out.splitlines()[0]
+    assert "calibrated" not in out.splitlines()[0]
 
 
 def test_cli_calibrate_json(tmp_path, capsys):
@@ -225,9 +241,9 @@ def test_cli_calibrate_refuses_small_file_and_writes_nothing(tmp_path, capsys):
     assert not out_path.exists()
 
 
-def test_cli_batch_with_calibration(tmp_path, capsys, fitted):
+def test_cli_batch_with_calibration(tmp_path, capsys, lenient):
     path = tmp_path / "cal.json"
-    fitted.calibration.save(path)
+    lenient.calibration.save(path)
     answers = tmp_path / "class.csv"
     answers.write_text(
         "id,answer\n"

@@ -12,7 +12,7 @@ from conftest import SEED
 from sklearn.metrics import cohen_kappa_score
 
 from grader.evaluate import Agreement, Evaluation, check_scored, quadratic_weighted_kappa, read_scored
-from grader.tables import TableError
+from grader.io.tables import TableError
 
 # (teacher, machine) pairs as they come from real scoring: 0-9 rubrics, 0-2 scales,
 # scales with unused levels, half points, one rater always lower

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from grader.catalog import load_folder
 from grader.checker import MAX_ANSWER_CHARS
 from grader.cli.main import cli, main
+from grader.io.catalog import load_folder
 from grader.nlp import load_pipeline
 from grader.web import create_app
 from grader.web.limits import MAX_BODY_BYTES

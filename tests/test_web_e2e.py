@@ -24,8 +24,8 @@ try:
 except ModuleNotFoundError:  # the fixture below skips (or fails under CI) with the reason
     expect = None
 
-from grader.catalog import load_folder
 from grader.checker import MAX_ANSWER_CHARS, Checker
+from grader.io.catalog import load_folder
 from grader.nlp import load_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,12 +8,21 @@ from typing import Any
 
 import click
 
-from ..batch import DEFAULT_CHUNK, BatchInterrupted, BatchResult, Columns, Outputs, RubricSet, run_batch
-from ..calibration import load_calibration
-from ..class_report import ClassSummary, write_report
-from ..errors import EXIT_FAILED, EXIT_INTERRUPTED, GraderError
-from ..exports import FORMATS, Gradebook, export_path, write_exports
-from .common import answer_col_option, calibration_option, id_col_option, model_option, rubrics_dir_option
+from ..batch.engine import DEFAULT_CHUNK, BatchInterrupted
+from ..batch.job import BatchJob, run_job
+from ..batch.rows import Columns
+from ..errors import EXIT_FAILED, EXIT_INTERRUPTED
+from ..reports.exports import FORMATS
+from ..reports.numbers import plural
+from .common import (
+    answer_col_option,
+    calibration_option,
+    encoding_option,
+    id_col_option,
+    model_option,
+    rubrics_dir_option,
+    time_limit_option,
+)
 
 
 class BarProgress:
@@ -46,16 +55,7 @@ class BarProgress:
             self._bar = None
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def _failed_summary(result: BatchResult) -> str:
-    kinds = ", ".join(f"{c} {k}" for k, c in result.failed.most_common())
-    return f"{_plural(result.n_failed, 'row')} failed ({kinds}): see {result.outputs.errors}"
-
-
-@click.command()
+@click.command(short_help="Score a class's answers: scores, report, gradebooks.")
 @click.argument("rubric")
 @click.argument("input_file", metavar="INPUT", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
@@ -102,6 +102,8 @@ def _failed_summary(result: BatchResult) -> str:
 @click.option("--resume", is_flag=True, help="Continue from earlier results (what happens anyway).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no class summary.")
 @calibration_option("one rubric only")
+@encoding_option
+@time_limit_option
 @model_option
 @rubrics_dir_option
 def batch(  # type: ignore[no-untyped-def]
@@ -121,6 +123,8 @@ def batch(  # type: ignore[no-untyped-def]
     resume,
     quiet,
     calibration_path,
+    encoding,
+    time_limit,
     model,
     rubrics_dir,
 ):
@@ -132,77 +136,46 @@ def batch(  # type: ignore[no-untyped-def]
     OUTPUT.errors.csv and the exit code is 1. Interrupted? Run the same
     command again: answers already scored are kept, not scored twice.
     """
-    if fresh and resume:
-        raise GraderError("--fresh and --resume contradict each other; give one")
-    if jobs == 0:
-        import os
-
-        jobs = os.cpu_count() or 1
-    rubrics = RubricSet.from_arg(rubric, rubrics_dir)
-    calibration = None
-    if calibration_path:
-        if not rubrics.single:
-            raise GraderError(
-                "--calibration belongs to one rubric; give that rubric's file or id, not a folder"
-            )
-        calibration = load_calibration(calibration_path, next(iter(rubrics.rubrics.values())))
-    outputs = Outputs.beside(output, jsonl, errors_path)
-    for kind in exports:
-        if export_path(outputs.csv, kind) == input_file:
-            raise GraderError(
-                f"{input_file}: would be overwritten by the {kind} export; give -o another name"
-            )
-    if report is not None and report.suffix.lower() not in {".html", ".htm"}:
-        raise GraderError(f"{report}: the report is an HTML file; give a name ending in .html")
-    columns = Columns(id=id_col, answer=answer_col, question=question_col or None)
-    summary = ClassSummary()
-    book = Gradebook()
+    job = BatchJob(
+        rubric=rubric,
+        input=input_file,
+        output=output,
+        jsonl=jsonl,
+        errors=errors_path,
+        report=report,
+        exports=tuple(exports),
+        columns=Columns(id=id_col, answer=answer_col, question=question_col or None),
+        jobs=jobs,
+        chunk_size=chunk_size,
+        fresh=fresh,
+        resume=resume,
+        calibration=calibration_path,
+        model=model,
+        rubrics_dir=rubrics_dir,
+        time_limit=time_limit or None,
+        encoding=encoding,
+    )
     show_bar = not quiet and sys.stderr.isatty()
     try:
-        result = run_batch(
-            rubrics,
-            input_file,
-            outputs,
-            columns,
-            jobs=jobs,
-            chunk_size=chunk_size,
-            fresh=fresh,
-            model=model,
-            calibration=calibration,
-            progress=BarProgress() if show_bar else None,
-            count_rows=show_bar,
-            sinks=[summary, book] if exports else [summary],
-        )
+        done = run_job(job, progress=BarProgress() if show_bar else None)
     except BatchInterrupted as stop:
         r = stop.result
+        for warning in r.warnings:
+            click.echo(f"grader: warning: {warning}", err=True)
         click.echo(
-            f"grader: interrupted; {_plural(r.answers, 'answer')} scored so far are kept in "
+            f"grader: interrupted; {plural(r.answers, 'answer')} scored so far are kept in "
             f"{r.outputs.partial}. Run the same command again to finish.",
             err=True,
         )
         raise SystemExit(EXIT_INTERRUPTED) from None
-
-    written = [str(outputs.csv), str(outputs.jsonl)]
-    if report is not None:
-        write_report(summary, outputs.jsonl, report, source=input_file.name)
-        written.append(str(report))
-    notes = write_exports(list(exports), book, input_file, id_col, outputs.csv)
-    written += [str(export_path(outputs.csv, k)) for k in dict.fromkeys(exports)]
-
-    rate = result.scored / result.seconds if result.seconds else 0.0
-    line = f"Scored {_plural(result.scored, 'answer')} in {result.seconds:.1f} s ({rate:.1f} answers/s)"
-    if result.reused and not result.scored:
-        line = f"Nothing new to score: all {_plural(result.reused, 'answer')} were scored by an earlier run"
-    elif result.reused:
-        line += f"; {_plural(result.reused, 'answer')} already scored by an earlier run"
     if not quiet:
-        click.echo(line + ".")
-        text = summary.text()
-        if text:
-            click.echo(text)
-        click.echo("Wrote " + ", ".join(written) + ".")
-    for note in notes:
+        for line in done.lines():
+            click.echo(line)
+    for warning in done.result.warnings:
+        click.echo(f"grader: warning: {warning}", err=True)
+    for note in done.notes:
         click.echo(f"note: {note}", err=True)
-    if result.n_failed:
-        click.echo(_failed_summary(result), err=True)
+    failed = done.failed_line()
+    if failed:
+        click.echo(failed, err=True)
         raise SystemExit(EXIT_FAILED)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
+from ..budget import DEFAULT_TIME_LIMIT
 from ..errors import AnswerError
+from ..io.encoding import EncodingError, decode_bytes
 
 model_option = click.option(
     "--model",
@@ -21,6 +23,20 @@ id_col_option = click.option(
 )
 answer_col_option = click.option(
     "--answer-col", default="answer", show_default=True, help="Column with the answer text."
+)
+encoding_option = click.option(
+    "--encoding",
+    metavar="NAME",
+    default=None,
+    help="The input's text encoding when it is not UTF-8 or UTF-16, e.g. cp1252 (Excel on Windows).",
+)
+time_limit_option = click.option(
+    "--time-limit",
+    metavar="SECONDS",
+    type=click.FloatRange(0),
+    default=DEFAULT_TIME_LIMIT,
+    show_default=True,
+    help="Longest time one answer's check may take before it is stopped; 0: no limit.",
 )
 
 
@@ -53,22 +69,18 @@ def use_color(stream=None) -> bool:  # type: ignore[no-untyped-def]
     return hasattr(stream, "isatty") and stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
-def decode_answer(raw: bytes, name: str) -> str:
-    """Answer bytes as text; a clear error for binary or non-UTF-8 input."""
-    if b"\x00" in raw:
-        raise AnswerError(f"{name}: looks like a binary file, not text; give a plain-text answer")
+def decode_answer(raw: bytes, name: str, encoding: str | None = None) -> str:
+    """Answer bytes as text (UTF-8, UTF-16 from Notepad, or `encoding`); a clear error otherwise."""
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise AnswerError(
-            f"{name}: is not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"
-        ) from None
+        return decode_bytes(raw, name, encoding)
+    except EncodingError as exc:
+        raise AnswerError(str(exc)) from None
 
 
-def read_answer(arg: str) -> tuple[str, str]:
+def read_answer(arg: str, encoding: str | None = None) -> tuple[str, str]:
     """(display name, text) of an answer file, or of stdin for '-'."""
     if arg == "-":
-        return "<stdin>", decode_answer(sys.stdin.buffer.read(), "<stdin>")
+        return "<stdin>", decode_answer(sys.stdin.buffer.read(), "<stdin>", encoding)
     path = Path(arg)
     try:
         raw = path.read_bytes()
@@ -78,4 +90,4 @@ def read_answer(arg: str) -> tuple[str, str]:
         raise AnswerError(f"{arg}: is a folder; give an answer text file") from None
     except OSError as exc:
         raise AnswerError(f"{arg}: cannot read it ({exc.strerror})") from None
-    return arg, decode_answer(raw, arg)
+    return arg, decode_answer(raw, arg, encoding)

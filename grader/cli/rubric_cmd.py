@@ -14,18 +14,22 @@ from .common import model_option
 from .lazy import LazyGroup
 
 
-@click.group(cls=LazyGroup, lazy={"suggest": "grader.cli.evaluate:suggest"})
+@click.group(
+    cls=LazyGroup,
+    lazy={"suggest": "grader.cli.evaluate:suggest"},
+    short_help="Validate rubrics, print their schema, suggest phrases.",
+)
 def rubric() -> None:
-    """Work with rubric files."""
+    """Work with rubric files: validate them, print their JSON Schema, suggest phrases."""
 
 
-@rubric.command()
+@rubric.command(short_help="Print the JSON Schema of rubric files.")
 def schema() -> None:
     """Print the JSON Schema of rubric files (for editors)."""
     click.echo(json.dumps(rubric_json_schema(), indent=2))
 
 
-@rubric.command(name="check")
+@rubric.command(name="check", short_help="Validate rubrics and run their examples.")
 @click.argument("files", nargs=-1, required=True)
 @click.option("-v", "--verbose", is_flag=True, help="List every example, not only failures.")
 @model_option

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import errno
 import ipaddress
+import os
+import signal
 import socket
+import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
-from ..catalog import load_folder
 from ..errors import GraderError
-from .common import model_option
+from ..io.catalog import load_folder
+from .common import model_option, time_limit_option
 
 LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1", "[::1]"]
+SHUTDOWN_SECONDS = 10
 
 
-@click.command()
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that the server stops as on Ctrl-C."""
+
+
+@click.command(short_help="Serve the self-check web page.")
 @click.option(
     "--rubrics",
     "rubrics_dir",
@@ -29,13 +38,15 @@ LOOPBACK_NAMES = ["localhost", "127.0.0.1", "::1", "[::1]"]
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free one)."
 )
+@time_limit_option
 @model_option
-def serve(rubrics_dir: Path, host: str, port: int, model: str | None) -> None:
-    """Serve the self-check page: pick a question, write an answer, see what it proves.
+def serve(rubrics_dir: Path, host: str, port: int, time_limit: float, model: str | None) -> None:
+    """Serve the self-check page: pick a question, write an answer, see what it shows.
 
     Loads the spaCy pipeline and every rubric of the folder first, then prints
-    the address to open. Answers are checked on this computer and never logged.
-    Ctrl+C stops the server.
+    the address to open. Answers are checked on this computer and never logged;
+    a check that runs past --time-limit is stopped (the page says so) and the
+    server carries on. Ctrl+C stops the server.
     """
     if not rubrics_dir.is_dir():
         raise GraderError(
@@ -48,9 +59,13 @@ def serve(rubrics_dir: Path, host: str, port: int, model: str | None) -> None:
         import uvicorn
 
         from ..web import create_app
+        from ..web.runner import MainThreadRunner
 
         loopback = _is_loopback(host)
-        app = create_app(rubrics, model=model, allowed_hosts=LOOPBACK_NAMES if loopback else None)
+        runner = MainThreadRunner(time_limit or None)
+        app = create_app(
+            rubrics, model=model, allowed_hosts=LOOPBACK_NAMES if loopback else None, runner=runner
+        )
         bound_host, bound_port = sock.getsockname()[:2]
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         click.echo(f"grader: {len(rubrics)} question(s) from {rubrics_dir}/")
@@ -61,9 +76,35 @@ def serve(rubrics_dir: Path, host: str, port: int, model: str | None) -> None:
             )
         click.echo(f"grader: open http://{shown}:{bound_port}/ in your browser (Ctrl+C stops)", nl=True)
         config = uvicorn.Config(app, log_level="info", access_log=True, server_header=False)
-        uvicorn.Server(config).run(sockets=[sock])
+        server = uvicorn.Server(config)
+        _run(server, sock, runner)
     finally:
         sock.close()
+
+
+def _run(server: Any, sock: socket.socket, runner: Any) -> None:
+    """HTTP in a thread, checks in this (the main) thread; Ctrl-C and SIGTERM stop both."""
+    web = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="http", daemon=True)
+
+    def on_term(signum: int, frame: Any) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    web.start()
+    try:
+        runner.serve(web.is_alive)
+    except (KeyboardInterrupt, _Terminated) as stop:
+        server.should_exit = True
+        runner.stop()
+        web.join(SHUTDOWN_SECONDS)
+        if isinstance(stop, _Terminated):
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)  # exit as a process stopped by SIGTERM
+        raise KeyboardInterrupt from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    # the server stopped by itself (it could not start, for one)
+    runner.stop()
 
 
 def _is_loopback(host: str) -> bool:

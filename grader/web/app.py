@@ -3,20 +3,18 @@
 Everything is loaded before the first request: the spaCy pipeline and one
 compiled Checker per rubric of the folder. A rubric id is only a key of that
 dict, so a request can never name a file. Answers are checked one at a time
-in a worker thread (the event loop stays free for the page's static files)
-and never logged.
+by a CheckRunner (see runner.py: under `grader serve`, in the main thread
+within a time budget), never in the event loop, and never logged.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from collections.abc import Mapping
 from importlib.resources import files
 
-import anyio.to_thread
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -28,17 +26,20 @@ from spacy.language import Language
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from .. import __version__
-from ..checker import MAX_ANSWER_CHARS, Checker
-from ..errors import AnswerError
+from ..answers import MAX_ANSWER_CHARS, validate_answer
+from ..checker import Checker
+from ..errors import AnswerError, CheckTimeout
 from ..feedback import Feedback
 from ..nlp import load_pipeline
 from ..rubric import Rubric
 from .limits import MAX_BODY_BYTES, BodySizeLimit, SecurityHeaders
+from .runner import CheckRunner, ServerStopping, ThreadRunner
 
 STATIC = files("grader.web") / "static"
-# JSON can carry half of a UTF-16 surrogate pair ("\ud800"); it is no character and
-# cannot be encoded, so such an answer is refused rather than crashing the check
+# JSON can carry half of a UTF-16 surrogate pair ("\ud800"): such a rubric id is shown with "?"
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# what validate_answer's reasons become
+STATUS = {"too long": 413, "broken character": 422, "not text": 422}
 
 
 class RubricInfo(BaseModel):
@@ -70,11 +71,13 @@ def create_app(
     model: str | None = None,
     nlp: Language | None = None,
     allowed_hosts: list[str] | None = None,
+    runner: CheckRunner | None = None,
 ) -> FastAPI:
     """The app for these rubrics (by id). Loads the pipeline and compiles every rubric now.
 
     `allowed_hosts` restricts the Host header (e.g. to loopback names, against DNS
-    rebinding); None accepts any.
+    rebinding); None accepts any. `runner` runs the checks (default: one at a time in
+    a worker thread).
     """
     nlp = nlp if nlp is not None else load_pipeline(model)
     checkers = {rid: Checker(r, nlp) for rid, r in sorted(rubrics.items())}
@@ -91,7 +94,7 @@ def create_app(
     ]
     # one answer at a time through spaCy: the pipeline is shared, and on a few
     # cores with the GIL parallel checks would not be faster anyway
-    check_lock = threading.Lock()
+    checks = runner if runner is not None else ThreadRunner()
     index_html = (
         (STATIC / "index.html").read_text("utf-8").replace("{{MAX_ANSWER_CHARS}}", str(MAX_ANSWER_CHARS))
     )
@@ -102,7 +105,8 @@ def create_app(
         description=(
             "Check a student's answer against a teacher's rubric, offline. "
             f"Answers over {MAX_ANSWER_CHARS:,} characters get 413; unknown rubric ids get 404; "
-            "a body that is not the JSON below gets 422."
+            "a body that is not the JSON below gets 422; a check that runs past its time limit, "
+            "or a server that is stopping, gets 503."
         ),
     )
 
@@ -125,6 +129,10 @@ def create_app(
             },
             404: {"model": Problem, "description": "No rubric with that id."},
             413: {"model": Problem, "description": f"Answer over {MAX_ANSWER_CHARS:,} characters."},
+            503: {
+                "model": Problem,
+                "description": "The check ran past its time limit, or the server is stopping.",
+            },
         },
     )
     async def check(req: CheckRequest) -> Response:
@@ -134,26 +142,21 @@ def create_app(
             raise HTTPException(
                 404, f"unknown rubric '{shown}'; GET /api/rubrics lists the ids: {', '.join(checkers)}"
             )
-        if len(req.answer) > MAX_ANSWER_CHARS:
-            raise HTTPException(413, _too_long(len(req.answer)))
-        bad = LONE_SURROGATE.search(req.answer)
-        if bad is not None:
-            raise HTTPException(
-                422,
-                f"the answer has a broken character at position {bad.start()} (half of a surrogate pair); "
-                "retype that part or paste the answer again as plain text",
-            )
+        problem = validate_answer(req.answer)
+        if problem is not None:
+            raise HTTPException(STATUS[problem.kind], problem.message)
 
         def run() -> tuple[Feedback, float]:
-            with check_lock:
-                t0 = time.perf_counter()
-                fb = checker.check(req.answer)
-                return fb, time.perf_counter() - t0
+            t0 = time.perf_counter()
+            fb = checker.check(req.answer)
+            return fb, time.perf_counter() - t0
 
         try:
-            fb, took = await anyio.to_thread.run_sync(run)
+            fb, took = await checks.run(run)
         except AnswerError as exc:
             raise HTTPException(422, str(exc)) from None
+        except (CheckTimeout, ServerStopping) as exc:
+            raise HTTPException(503, str(exc), headers={"Retry-After": "1"}) from None
         return Response(
             fb.to_json(),
             media_type="application/json",
@@ -172,10 +175,3 @@ def create_app(
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     return app
-
-
-def _too_long(n: int) -> str:
-    return (
-        f"the answer has {n:,} characters, over the limit of {MAX_ANSWER_CHARS:,} for one answer; "
-        "shorten it or split it"
-    )

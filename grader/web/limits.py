@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..checker import MAX_ANSWER_CHARS
+from ..answers import MAX_ANSWER_CHARS
 
 # The largest honest body: every character of a maximal answer JSON-escaped as a
 # surrogate pair (12 bytes), plus room for the rubric id. Anything bigger is refused

@@ -213,6 +213,7 @@ function problemMessage(status, data) {
   if (status === 413) return "Your answer is too long to check: " + (detail || "shorten it and try again.");
   if (status === 404) return "This question is no longer on the server. Reload the page to see the current list.";
   if (status === 422) return "The checker could not read that request" + (detail ? ": " + detail : ".");
+  if (status === 503) return "The checker could not check this answer now: " + (detail || "try again in a moment.") + " Your text is still here.";
   return "Something went wrong in the checker (HTTP " + status + "). Your text is still here; try again.";
 }
 

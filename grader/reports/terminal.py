@@ -1,4 +1,4 @@
-"""The readable terminal report of one Feedback."""
+"""What the terminal shows: the report of one checked answer, and the summary of a scored class."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import textwrap
 
 import click
 
-from .feedback import Feedback
-from .rubric import Rubric
+from ..feedback import Feedback
+from ..rubric import Rubric
+from .class_summary import ClassSummary
+from .numbers import fmt_number, plural
 
 WIDTH = 78
 
@@ -16,7 +18,7 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.1f}"
 
 
-def report(fb: Feedback, rubric: Rubric, source: str | None = None, color: bool = False) -> str:
+def feedback_text(fb: Feedback, rubric: Rubric, source: str | None = None, color: bool = False) -> str:
     def style(text: str, **kw: object) -> str:
         return click.style(text, **kw) if color else text  # type: ignore[arg-type]
 
@@ -68,4 +70,35 @@ def report(fb: Feedback, rubric: Rubric, source: str | None = None, color: bool 
     for i, sentence in enumerate(fb.feedback, 1):
         wrapped = textwrap.fill(sentence, WIDTH, initial_indent=f"  {i}. ", subsequent_indent="     ")
         lines.append(wrapped)
+    return "\n".join(lines)
+
+
+def _wrap_items(label: str, items: list[str], width: int) -> list[str]:
+    """'  label: a, b, c' over lines of at most `width`, breaking only between items."""
+    lines: list[str] = []
+    line = f"  {label}: "
+    for i, item in enumerate(items):
+        piece = item + ("," if i < len(items) - 1 else "")
+        if len(line) + len(piece) > width and line.strip() != f"{label}:":
+            lines.append(line.rstrip())
+            line = "    "
+        line += piece + " "
+    lines.append(line.rstrip())
+    return lines
+
+
+def class_summary_text(summary: ClassSummary, width: int = 100) -> str:
+    """A few lines per question: the scores, the points the fewest answers showed, misconceptions."""
+    lines = []
+    for q in summary.questions.values():
+        lines.append(
+            f"{q.rubric.id}: {plural(q.n, 'answer')}, mean {q.mean:.1f} / {fmt_number(q.max_score)}, "
+            f"median {fmt_number(q.median)}, {plural(q.full_marks, 'answer')} with full marks"
+        )
+        missed = [i for i in q.items() if i.share < 0.5][:3]
+        if missed:
+            lines += _wrap_items("most missed", [f"{i.key} (shown by {i.share:.0%})" for i in missed], width)
+        if q.misconceptions:
+            common = [f"{mid} ({plural(c, 'answer')})" for mid, c in q.misconceptions.most_common(3)]
+            lines += _wrap_items("misconceptions", common, width)
     return "\n".join(lines)

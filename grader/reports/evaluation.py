@@ -6,6 +6,8 @@ import html
 import textwrap
 from typing import Any
 
+from .numbers import dec, pct, plural
+
 WIDTH = 78
 
 MEANING = (
@@ -19,14 +21,6 @@ POINTS_HELP = (
     "the rubric misses (try grader rubric suggest). A point often credited in answers "
     "you scored low: one of its phrases may be too loose."
 )
-
-
-def pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.0f}%"
-
-
-def dec(x: float | None) -> str:
-    return "-" if x is None else f"{x:.2f}"
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -68,7 +62,7 @@ def _evidence_lines(d: dict[str, Any]) -> list[str]:
 def text_report(data: dict[str, Any]) -> str:
     lines: list[str] = []
     cal = " (calibrated scores)" if data["calibrated"] else ""
-    lines.append(f"Agreement with the teacher: {data['rubric']}, {data['n']} scored answers{cal}")
+    lines.append(f"Agreement with the teacher: {data['rubric']}, {plural(data['n'], 'scored answer')}{cal}")
     lines.append(f"from {data['source']}")
     if data["skipped"]:
         lines.append(f"{len(data['skipped'])} row(s) skipped (listed at the end)")
@@ -105,8 +99,8 @@ def text_report(data: dict[str, Any]) -> str:
         lines.append("")
         lines.append(
             f"Rubric points: how often the machine credited each one in answers you scored "
-            f"high (>= {data['high_from']:.3g}, {pts[0]['high_n']} answers) vs. low "
-            f"(<= {data['low_to']:.3g}, {pts[0]['low_n']} answers)"
+            f"high (>= {data['high_from']:.3g}, {plural(pts[0]['high_n'], 'answer')}) vs. low "
+            f"(<= {data['low_to']:.3g}, {plural(pts[0]['low_n'], 'answer')})"
         )
         width = min(44, max(len(p["point"]) for p in pts) + 2)
         lines.append(f"  {'point':{width}}{'kind':15}{'high':>6}{'low':>6}")
@@ -190,7 +184,7 @@ def html_report(data: dict[str, Any]) -> str:
     add(f"<title>Agreement: {_e(data['rubric'])}</title><style>{_CSS}</style></head><body>")
     add(f"<h1>Agreement with the teacher: {_e(data['rubric'])}</h1>")
     add(
-        f"<p>{data['n']} scored answers from <code>{_e(data['source'])}</code>{_e(cal)}. "
+        f"<p>{plural(data['n'], 'scored answer')} from <code>{_e(data['source'])}</code>{_e(cal)}. "
         f"Mean score: teacher {data['mean_teacher']:.2f}, machine {data['mean_machine']:.2f} "
         f"(of {_e(data['max_score'])}).</p>"
     )
@@ -226,8 +220,8 @@ def html_report(data: dict[str, Any]) -> str:
         add("<h2>Rubric points</h2>")
         add(
             f"<p>How often the machine credited each point in answers you scored high "
-            f"(&ge; {data['high_from']:.3g}, {pts[0]['high_n']} answers) and low "
-            f"(&le; {data['low_to']:.3g}, {pts[0]['low_n']} answers).</p>"
+            f"(&ge; {data['high_from']:.3g}, {plural(pts[0]['high_n'], 'answer')}) and low "
+            f"(&le; {data['low_to']:.3g}, {plural(pts[0]['low_n'], 'answer')}).</p>"
         )
         add("<table>" + _head("<point", "<kind", "<what it is", "high", "low"))
         for p in pts:

@@ -1,4 +1,4 @@
-"""Output files that appear whole or not at all.
+"""The one way outputs are written: whole or not at all.
 
 Each output is written to `<name>.tmp` in the same folder and renamed over the
 final name (os.replace is atomic on one file system), so a reader, a
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import GraderError
+from ..errors import GraderError
 
 
 def tmp_path(path: Path) -> Path:
@@ -24,6 +24,9 @@ def tmp_path(path: Path) -> Path:
 def atomic_write(path: str | Path, mode: str = "w", **open_kwargs: Any) -> Iterator[IO[Any]]:
     """Open a temp file beside `path`; on success it replaces `path`, on error it is removed."""
     path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise GraderError(f"{path}: the folder {folder} does not exist; create it or choose another path")
     tmp = tmp_path(path)
     try:
         fh = open(tmp, mode, **open_kwargs)  # noqa: SIM115
@@ -39,3 +42,9 @@ def atomic_write(path: str | Path, mode: str = "w", **open_kwargs: Any) -> Itera
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """A whole text file (UTF-8), or nothing."""
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        fh.write(text)

@@ -24,11 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_write
-from .batch import fmt_number, short_names
-from .csv_safety import SafeWriter
-from .rubric import Rubric
-from .tables import read_rows
+from ..io.atomic import atomic_write
+from ..io.csv_safety import SafeWriter
+from ..io.tables import read_rows
+from ..record import Record
+from ..rubric import Rubric
+from .numbers import fmt_number, short_names
 
 FORMATS = ("canvas", "gradescope")
 
@@ -61,22 +62,21 @@ class Gradebook:
     students: dict[str, dict[str, Mark]] = field(default_factory=dict)
     rubrics: dict[str, Rubric] = field(default_factory=dict)
 
-    def add(self, record: dict[str, Any], rubric: Rubric) -> None:
+    def add(self, record: Record, rubric: Rubric) -> None:
         self.rubrics.setdefault(rubric.id, rubric)
-        items = {c["id"]: int(c["status"] == "present") for c in record["concepts"]}
-        items.update(
-            {f"{lk['from']} -> {lk['to']}": int(lk["status"] == "present") for lk in record["links"]}
-        )
-        self.students.setdefault(record["id"], {})[rubric.id] = Mark(float(record["score"]), items)
+        fb = record.result
+        items = {c.id: int(c.status == "present") for c in fb.concepts}
+        items.update({lk.key: int(lk.status == "present") for lk in fb.links})
+        self.students.setdefault(record.id, {})[rubric.id] = Mark(fb.score, items)
 
 
 def read_roster(
-    input_path: Path, id_col: str, wanted: set[str]
+    input_path: Path, id_col: str, wanted: set[str], encoding: str | None = None
 ) -> tuple[dict[str, dict[str, str]], set[str]]:
     """{student id: {field: value}} for the students in `wanted`, and the fields the input has."""
     roster: dict[str, dict[str, str]] = {}
     found: dict[str, str] | None = None
-    for row in read_rows(input_path, required=(id_col,)):
+    for row in read_rows(input_path, required=(id_col,), encoding=encoding):
         if found is None:
             by_norm = {_norm(c): c for c in row.values if c != id_col}
             found = {}
@@ -157,12 +157,17 @@ def write_gradescope(
 
 
 def write_exports(
-    kinds: list[str], book: Gradebook, input_path: Path, id_col: str, csv_path: Path
+    kinds: list[str],
+    book: Gradebook,
+    input_path: Path,
+    id_col: str,
+    csv_path: Path,
+    encoding: str | None = None,
 ) -> list[str]:
     """Write each export beside the scores CSV; return notes for the user."""
     if not kinds or not book.students:
         return []
-    roster, have = read_roster(input_path, id_col, set(book.students))
+    roster, have = read_roster(input_path, id_col, set(book.students), encoding)
     notes: list[str] = []
     for kind in dict.fromkeys(kinds):
         writer = write_canvas if kind == "canvas" else write_gradescope

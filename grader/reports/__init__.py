@@ -1,0 +1,1 @@
+"""What people read: terminal reports, the scores CSV, the class and agreement reports, gradebook files."""
