@@ -558,7 +558,12 @@ class ClauseModel:
         out = {clause.pred.i}
         stack = [clause]
         up = clause.parent
-        if up is not None and clause.pred.i < up.pred.i and clause.link in {"comp", "plain", "coord"}:
+        if (
+            up is not None
+            and clause.pred.i < up.pred.i
+            and clause.link in {"comp", "plain", "coord"}
+            and _pronoun_subject(up)
+        ):
             between = clause.pred.doc[clause.pred.right_edge.i + 1 : up.pred.i]
             if any(t.text == "," for t in between) and not any(t.dep_ == "cc" for t in between):
                 # "X is the same as Y, it is about -70 mV": the parser made the second
@@ -569,8 +574,14 @@ class ClauseModel:
             cur = stack.pop()
             for other in self.sentence_clauses(cur.pred.i):
                 if other.parent is cur and other.pred.i not in out:
+                    if other.pred.dep_ == "conj" and any(
+                        c.dep_ in {"nsubj", "nsubjpass", "expl"} and c.lower_ not in _PRONOUNS
+                        for c in other.pred.children
+                    ):
+                        continue  # "..., and then ACh binds": a new subject, a claim of its own
                     spliced = (
                         other.link in {"coord", "plain"}
+                        and _pronoun_subject(other)
                         and not any(c.dep_ == "cc" for c in other.pred.children)
                         and not any(
                             t.dep_ == "cc" and t.head.i == cur.pred.i and cur.pred.i < t.i < other.pred.i
@@ -581,6 +592,13 @@ class ClauseModel:
                         out.add(other.pred.i)
                         stack.append(other)
         return out
+
+
+def _pronoun_subject(clause: Clause) -> bool:
+    """A spliced clause about "it"/"they"/"this" carries the one before on; one with a
+    subject of its own ("..., the pump uses ATP") is a claim of its own."""
+    subjects = [c for c in clause.pred.children if c.dep_ in {"nsubj", "nsubjpass", "expl"}]
+    return not subjects or any(c.lower_ in _PRONOUNS | {"this", "that", "its"} for c in subjects)
 
 
 def is_predicate(tok: Token) -> bool:

@@ -80,6 +80,12 @@ def polarity(tok: Token, contrasts: dict[int, Token] | None = None) -> Polarity:
             # "the veins are not the same", "the pump never moves K+ out": a sentence's "not"
             # denies what is said of the subject, not the subject itself
             cue = None
+        if cue is not None and came_from is not None and came_from.dep_ == "nsubjpass" and _has_agent(cur):
+            cue = None  # "the gradient isn't made by the channels": the denial is about the "by"
+        if cue is not None and cue.dep_ == "neg" and _until(cur):
+            cue = None  # "the channels do not open until ...": they do open, later
+        if cue is None and came_from is None and cur.pos_ in {"VERB", "AUX"}:
+            cue = _denied_participant(cur)
         if cue is not None:
             frame = _counterfactual_frame(cur)
             if frame:
@@ -138,6 +144,35 @@ def _neg_child(tok: Token) -> Token | None:
             quantifier = _negative_quantifier(child)
             if quantifier is not None:
                 return quantifier
+    return None
+
+
+def _has_agent(verb: Token) -> bool:
+    return any(c.dep_ == "agent" for c in verb.children)
+
+
+def _until(verb: Token) -> bool:
+    return any(
+        (c.dep_ == "advcl" and any(m.lower_ == "until" for m in c.children if m.dep_ == "mark"))
+        or (c.dep_ == "prep" and c.lower_ == "until")
+        for c in verb.children
+    )
+
+
+def _denied_participant(verb: Token) -> Token | None:
+    """An event whose doer or object is denied by a quantifier: "LITTLE OR NO sodium gets
+    in", "the channels let NO sodium in", "HARDLY ANY calcium enters"."""
+    for c in verb.children:
+        if c.dep_ not in {"nsubj", "nsubjpass", "dobj"}:
+            continue
+        for d in c.children:
+            if d.dep_ not in {"det", "amod", "advmod", "quantmod"} or d.i > c.i:
+                continue
+            if d.lower_ in NEG_DETS and not _prefixed_non(d):
+                return d
+            found = _negative_quantifier(d)
+            if found is not None:
+                return found
     return None
 
 
