@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spacy.attrs import POS, SENT_START
-from spacy.symbols import ADJ, AUX, VERB
+from spacy.symbols import ADJ, AUX, NOUN, VERB
 from spacy.tokens import Doc, Span, Token
 
 from . import lexicon
@@ -45,7 +45,7 @@ WEAK = frozenset({IN, SUBJ_PART})
 
 RELATIVIZERS = frozenset({"which", "that", "who", "whom", "whose", "what"})
 _PRONOUNS = frozenset({"it", "they"})
-_PREDICATE_POS = frozenset({int(VERB), int(AUX), int(ADJ)})
+_PREDICATE_POS = frozenset({int(VERB), int(AUX), int(ADJ), int(NOUN)})
 _ARG_DEPS = {
     "nsubj": SUBJ,
     "csubj": SUBJ,
@@ -606,8 +606,11 @@ def is_predicate(tok: Token) -> bool:
         return tok.dep_ not in {"amod", "compound", "aux", "auxpass", "nmod"}
     if tok.pos_ == "AUX":
         return tok.dep_ not in {"aux", "auxpass", "neg"}
-    if tok.pos_ == "ADJ" and tok.dep_ in {"ccomp", "xcomp", "ROOT", "conj", "advcl"}:
-        # a small clause: "makes the channels OPEN", "the inside becomes POSITIVE"
+    if tok.pos_ in {"ADJ", "NOUN"} and tok.dep_ in {"ccomp", "xcomp", "ROOT", "conj", "advcl"}:
+        # a small clause: "makes the channels OPEN", "the inside becomes POSITIVE", and a
+        # verb the parser took for a noun: "makes the vesicles FUSE"
+        if tok.pos_ == "NOUN" and tok.dep_ == "ROOT":
+            return False
         return any(c.dep_ in {"nsubj", "nsubjpass"} for c in tok.children)
     return False
 
