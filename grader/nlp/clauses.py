@@ -36,6 +36,7 @@ from spacy.symbols import ADJ, AUX, NOUN, VERB
 from spacy.tokens import Doc, Span, Token
 
 from . import lexicon
+from .polarity import is_counterfactual_clause
 
 SUBJ, OBJ, AGENT, PATIENT, OBL, PRED = "subj", "obj", "agent", "patient", "obl", "pred"
 # weak places: inside a clause but no argument of it ("diffusion through OPEN CHANNELS
@@ -291,6 +292,10 @@ class ClauseModel:
             # "When sodium channels open the ions flow in": the parser made the "when"
             # clause the main one; what follows it is its effect
             clause.link, clause.cue = "effect", fronted
+            return
+        if dep in {"pcomp", "pobj"} and pred.head.lower_ == "without" and is_counterfactual_clause(up.pred):
+            # "without calcium rushing in, the vesicles couldn't fuse": the dependency
+            clause.link, clause.cue = "cause", pred.head
             return
         if dep == "pcomp":
             prep = pred.head

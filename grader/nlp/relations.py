@@ -129,6 +129,9 @@ class Relator:
         """A mention that is a clause of its own ("the membrane depolarizes") and the cause
         named in it ("... because of the influx", "... by the influx")."""
         pred_side, arg, sign = (a, b, -1) if a.role == PRED else (b, a, 1)
+        if arg.role == OBL and arg.prep == "without" and is_counterfactual_clause(pred_side.clause.pred):
+            # "the membrane can't depolarize without the channels opening"
+            return Relation(sign, _prep_token(arg), "counterfactual: without", arg.clause, None)
         causal = lexicon.words("cause_preps")
         if arg.role == AGENT or (arg.role == OBL and arg.prep in causal):
             return Relation(sign, _prep_token(arg), f"connective: {arg.prep or 'by'}", arg.clause, None)
