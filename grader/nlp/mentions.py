@@ -207,6 +207,7 @@ _THEN = _H.add("then")
 _CC_IDS = {_H.add(w) for w in ("and", "or")}
 _GAP_ADVERB_IDS = {_H.add(w) for w in lexicon.words("gap_adverbs")}
 _NOT = _H.add("not")
+_BUT = _H.add("but")
 _NPADVMOD = _H.add("npadvmod")  # "a LOT less negative"
 _ITEM_BREAKS = {_H.add(w) for w in (",", ";", "\n", "->")}
 _MAY_OPEN = _CLAUSE_IDS | _CC_IDS | {_THEN, _NOT}
@@ -222,6 +223,8 @@ def _opens_clause(tok: Token) -> bool:
         nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
         inside = (prev is not None and prev.pos == AUX) or (nxt is not None and nxt.pos_ in {"VERB", "AUX"})
         return not inside
+    if tok.lower == _BUT and any(t.lower == _NOT for t in tok.doc[max(tok.sent.start, tok.i - 4) : tok.i]):
+        return False  # "not closed but open": one clause, the "not" is denied by "but"
     if tok.lower in _CLAUSE_IDS:
         return True
     if tok.lower == _NOT:
@@ -424,6 +427,9 @@ class CompiledRubric:
     def _keys_for(self, tok: Token, lower: str, lemma: str) -> tuple[tuple[str, ...], str | None]:
         """Match keys of a word form, and the rubric word it misspells (if it does)."""
         k = base_keys(tok)
+        american = _american(lemma.lower())
+        if american != lemma.lower() and american in self.spelling.targets:
+            return (*k, american), None  # "depolarise" is the rubric's "depolarize"
         stem = self.spelling.inflected(lower)
         if stem:
             return (k if stem in k else (*k, stem)), None
@@ -534,6 +540,14 @@ class CompiledRubric:
                 return None
             pos = found
         return spans
+
+
+_BRITISH = re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations)$")
+
+
+def _american(word: str) -> str:
+    """depolarise -> depolarize, hydrolysation -> hydrolyzation: one spelling for matching."""
+    return _BRITISH.sub(lambda m: "iz" + m.group(1), word)
 
 
 def _alts_at(keyed: Keyed, start: int, part: list[tuple[str, ...]], last: int) -> bool:
