@@ -87,7 +87,10 @@ def polarity(tok: Token, contrasts: dict[int, Token] | None = None) -> Polarity:
         if cue is None and came_from is None and cur.pos_ in {"VERB", "AUX"}:
             cue = _denied_participant(cur)
         if cue is not None:
-            frame = _counterfactual_frame(cur)
+            verb = cur
+            while verb.pos_ not in {"VERB", "AUX"} and verb.head.i != verb.i:
+                verb = verb.head  # "there would be NO gradient": the frame is the verb's
+            frame = _counterfactual_frame(verb)
             if frame:
                 return Polarity(False, cue, counterfactual=True)
             return Polarity(True, cue)
@@ -240,8 +243,8 @@ def phrase_after(cue: Token) -> range:
     if nxt.lower_ in SOFTENERS or nxt.is_sent_start:
         return range(0)
     top = nxt
-    while top.head.i != top.i and top.head.i > cue.i:
-        top = top.head
+    while top.head.i != top.i and top.head.i > cue.i and top.head.pos_ not in {"VERB", "AUX"}:
+        top = top.head  # the phrase, not the clause it is the subject of ("rather than sodium rushes in")
     end = top.right_edge.i + 1
     comma = next((t.i for t in doc[cue.i + 1 : end] if t.text in {",", ";"}), None)
     return range(max(top.left_edge.i, cue.i + 1), comma if comma is not None else end)
@@ -284,8 +287,10 @@ def is_counterfactual_clause(verb: Token) -> bool:
 def _counterfactual_frame(tok: Token) -> bool:
     """`tok` carries a negation that belongs to a conditional: 'without ATP the pump can't
     work' (neg on the main verb) or 'if there is no ATP, the pump stops' (neg in the if)."""
-    # negation on a main verb that has a 'without'/'if' condition
-    for child in tok.children:
+    # negation on a main verb that has a 'without'/'if' condition (or on a verb conjoined
+    # with one: "calcium couldn't rush in and the vesicles wouldn't fuse")
+    heads = [tok, tok.head] if tok.dep_ == "conj" else [tok]
+    for child in (c for h in heads for c in h.children):
         if child.dep_ == "prep" and child.lower_ == "without":
             return True
         if child.dep_ == "advcl" and any(
