@@ -69,6 +69,10 @@ class Hit:
             return self.root(doc)
         roots = [span_root(doc, start, end) for start, end in self.parts]
         verbs = [r for r in roots if r.pos_ in {"VERB", "AUX", "ADJ"}]
+        if not verbs:
+            whole = span_root(doc, self.start, self.end)
+            if whole.pos_ in {"VERB", "AUX"}:
+                return whole  # "water ... into ... cell" in "hardly any water GOES into the cell"
         return (verbs or roots)[-1]
 
     def anchors(self, doc: Doc) -> list[Token]:
