@@ -526,6 +526,15 @@ class ClauseModel:
                 if key not in seen:
                     seen.add(key)
                     out.append(Membership(clause, PRED, tok))
+            if tok.dep_ == "prep" and tok.i == tokens[0].i:
+                # the mention is a prepositional phrase ("from low to high"): an oblique
+                up = self.by_pred.get(tok.head.i)
+                if up is not None:
+                    obj = next((c for c in tok.children if c.dep_ in {"pobj", "pcomp"}), tok)
+                    key = (up.pred.i, obj.i, OBL)
+                    if key not in seen:
+                        seen.add(key)
+                        out.append(Membership(up, OBL, obj, tok.lower_))
             head, through = climb(tok, own)
             places = [(head, through)] if head.i == tok.i else [(tok, None), (head, through)]
             for place, via in places:
@@ -563,6 +572,15 @@ class ClauseModel:
         out = {clause.pred.i}
         stack = [clause]
         up = clause.parent
+        if (
+            up is not None
+            and clause.pred.dep_ == "acl"
+            and clause.pred.head.dep_ == "attr"
+            and up.pred.lemma_ == "be"
+        ):
+            # "osmosis is water GOING FROM LOW TO HIGH": the wrong description is the
+            # definition the copula states
+            out.add(up.pred.i)
         if (
             up is not None
             and clause.pred.i < up.pred.i

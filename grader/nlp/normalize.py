@@ -33,7 +33,7 @@ _REPLACEMENTS: list[tuple[str, str]] = [
     (r"\^\s?\+", "+"),
     (r"\^\s?-", "-"),
     # list items glued to the word before or after: "nucleus2.mRNA", "3)tRNA", "1.DNA"
-    (r"(?<=[a-z])\d{1,2}[.)](?=[A-Za-z])", ""),
+    (r"(?<=[a-z])\.?\d{1,2}[.)](?=[A-Za-z])", ""),
     (r"(?:(?<=^)|(?<=\s))\d{1,2}[.)](?=[A-Za-z])", ""),
     # a dash glued to a term and then a space: "Osmosis- the movement of water"
     (r"(?<=[A-Za-z])-(?=\s)", " -"),
@@ -92,7 +92,7 @@ def _replacement(group: int, found: str) -> str:
         repl = _FUNCTION_WORDS[found.lower()]
         return repl[0].upper() + repl[1:] if found[0].isupper() else repl
     if group == _GLUED_AFTER_WORD:
-        return f". {found} "  # the item before ends; a new one starts
+        return f". {found.lstrip('.')} "  # the item before ends; a new one starts
     if group in (_GLUED_AT_START, _GLUED_LETTER):
         return f"{found} "
     return _REPLACEMENTS[group][1]
