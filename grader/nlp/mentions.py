@@ -516,7 +516,8 @@ class CompiledRubric:
                     # uses energy": B & energy is the second energy)
                     for combo in itertools.islice(itertools.product(*places), MAX_TOGETHER):
                         spans = sorted(set(combo))
-                        if len(spans) < len(combo) or any(a[1] > b[0] for a, b in zip(spans, spans[1:])):
+                        overlapping = any(a[1] > b[0] for a, b in zip(spans, spans[1:], strict=False))
+                        if len(spans) < len(combo) or overlapping:
                             continue
                         hits.append(
                             Hit(kind, owner, f"phrase: {phrase}", spans[0][0], spans[-1][1], (), tuple(spans))

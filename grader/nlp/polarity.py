@@ -80,9 +80,16 @@ def polarity(tok: Token, contrasts: dict[int, Token] | None = None) -> Polarity:
             # "the veins are not the same", "the pump never moves K+ out": a sentence's "not"
             # denies what is said of the subject, not the subject itself
             cue = None
-        if cue is not None and came_from is not None and came_from.dep_ == "conj" and cue.head.i == cur.i:
-            if cue.dep_ in {"det", "amod", "quantmod", "nummod", "advmod"} and cue.i < cur.i:
-                cue = None  # "no energy, and active transport": the "no" is the first noun's only
+        shared = (
+            cue is not None and came_from is not None and came_from.dep_ == "conj" and cue.head.i == cur.i
+        )
+        if (
+            shared
+            and cue is not None
+            and cue.dep_ in {"det", "amod", "quantmod", "nummod", "advmod"}
+            and cue.i < cur.i
+        ):
+            cue = None  # "no energy, and active transport": the "no" is the first noun's only
         if cue is not None and came_from is not None and came_from.dep_ == "nsubjpass" and _has_agent(cur):
             cue = None  # "the gradient isn't made by the channels": the denial is about the "by"
         if cue is not None and cue.dep_ == "neg" and _until(cur):
