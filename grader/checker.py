@@ -390,7 +390,12 @@ def assess(doc: Doc, model: ClauseModel, hits: list[Hit]) -> list[Assessed]:
     for hit in hits:
         root = hit.predicate(doc)
         pol = polarity(root, contrasts) if may_negate else AFFIRMED
-        if may_negate and (hit.kind == "misconception" or hit.together) and hit.parts and not pol.negated:
+        if (
+            may_negate
+            and (hit.kind in {"misconception", "term"} or hit.together)
+            and hit.parts
+            and not pol.negated
+        ):
             # a wrong claim written as "A ... B", or any "A & B", is not stated when any of
             # its parts is denied ("calcium, not sodium, makes the vesicles fuse")
             for a, b in hit.parts:

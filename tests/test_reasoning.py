@@ -31,6 +31,9 @@ CASES = [
     # a misconception voids its own clause, not the true clause it is joined to
     ("The pump uses ATP to move ions, but diffusion alone sets up the resting potential.",
      {A, P}, set(), {AP}, set(), {DIFFUSION}),
+    # a claim's object is parts of its clause: the thing moved, then where to
+    ("Na+ ions are pumped into the cell by the pump.", set(), set(), set(), set(), {SWAPPED}),
+    ("The pump moves not potassium but sodium out of the cell.", {P}, set(), set(), set(), set()),
     # --- not a denial ------------------------------------------------------------------
     ("Without ATP the pump would stop working.", {A, P}, set(), {AP}, set(), set()),
     ("Unlike diffusion, the pump uses ATP to build the gradient.", {A, P, G}, set(), {AP, PG}, set(), set()),

@@ -328,7 +328,7 @@ class CompiledRubric:
             self._add_patterns("misconception", m.id, m.patterns, f"misconceptions '{m.id}'")
             for i, claim in enumerate(m.claims):
                 phrases += [("term", f"{m.id}#{i}:s", p) for p in claim.subject]
-                phrases += [("term", f"{m.id}#{i}:o", p) for p in claim.object]
+                phrases += [("term", f"{m.id}#{i}:o", _spread(p)) for p in claim.object]
         # every phrase part is tagged and lemmatized in one batch; the parser is not needed
         parts = sorted({part.strip() for _, _, p in phrases for part in _PARTS.split(p) if part.strip()})
         disable = [name for name in ("parser", "senter") if name in nlp.pipe_names]
@@ -563,6 +563,20 @@ class CompiledRubric:
 
 
 _BRITISH = re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations)$")
+
+
+_PLACE_PREPS = re.compile(
+    r"^(\S+(?: \S+)?) ((?:into|out of|out|in|to|from|inside|outside|across|through) .+)$"
+)
+
+
+def _spread(phrase: str) -> str:
+    """A claim's object is parts of a clause, not one string: "sodium into cell" also meets
+    "sodium ions are pumped into the cell" (the thing moved, then where to)."""
+    if GAP in phrase or f" {AND} " in phrase:
+        return phrase
+    m = _PLACE_PREPS.match(phrase)
+    return f"{m.group(1)} ... {m.group(2)}" if m else phrase
 
 
 def _american(word: str) -> str:

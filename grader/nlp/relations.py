@@ -122,8 +122,8 @@ class Relator:
             lemma = adj.lemma_.lower()
             if verbs is None and lemma in _ADJECTIVES or lemma in allowed:
                 return adj
-        if pred.i in self.blocked:
-            return None
+        if pred.i in self.blocked and verbs is None:
+            return None  # (a verb the rubric names for this link or claim counts all the same)
         lemma = pred.lemma_.lower()
         if lemma in allowed:
             return pred
