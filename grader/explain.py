@@ -10,16 +10,25 @@ NOTHING_WRITTEN = (
 )
 
 
+ONLY_LISTED = (
+    "Your answer lists terms but never says how one leads to the next. Write it as sentences "
+    "that connect them: what does each step do to the next one?"
+)
+
+
 def sentences(
     rubric: Rubric,
     concepts: list[ConceptResult],
     links: list[LinkResult],
     misconceptions: list[MisconceptionResult],
     empty: bool,
+    listed_only: bool = False,
 ) -> list[str]:
     if empty:
         return [NOTHING_WRITTEN]
     out = [m.feedback for m in misconceptions]
+    if listed_only:
+        out.append(ONLY_LISTED)
     status = {c.id: c for c in concepts}
     by_id = rubric.concept_by_id
     order = [c.id for c in rubric.concepts]

@@ -6,9 +6,9 @@ and the Python API. Offsets are character offsets into the original answer.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from .rubric import link_key
 
@@ -50,6 +50,17 @@ class MisconceptionResult(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
 
 
+class PartResult(BaseModel):
+    """One part of a multi-part question: what it scored, and where its answer was."""
+
+    id: str
+    score: float
+    max_score: float
+    start: int = Field(description="Character offset where this part's answer starts.")
+    end: int
+    marked: bool = Field(description="False when the answer had no part markers and was read whole.")
+
+
 class Feedback(BaseModel):
     schema_version: int = SCHEMA_VERSION
     rubric: str
@@ -61,6 +72,9 @@ class Feedback(BaseModel):
     misconceptions: list[MisconceptionResult]
     feedback: list[str]
     calibrated: bool = Field(False, description="True when a teacher's calibration set the score.")
+    parts: list[PartResult] | None = Field(
+        None, description="Multi-part questions only: each part's score and answer span."
+    )
 
     def concept(self, concept_id: str) -> ConceptResult:
         return next(c for c in self.concepts if c.id == concept_id)
@@ -80,6 +94,14 @@ class Feedback(BaseModel):
     @property
     def misconception_ids(self) -> list[str]:
         return [m.id for m in self.misconceptions]
+
+    @model_serializer(mode="wrap")
+    def _without_empty_parts(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a single-part answer keeps the JSON it always had: no "parts" key
+        data: dict[str, Any] = handler(self)
+        if self.parts is None:
+            data.pop("parts", None)
+        return data
 
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True)

@@ -12,7 +12,7 @@ import json
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,11 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import RubricError
 from .pattern_safety import regex_hazard
 
-ID_RE = r"^[a-z][a-z0-9_]*$"
+ID_RE = r"^(?:[a-z0-9]+\.)?[a-z][a-z0-9_]*$"  # "atp", or "a.atp" in part a of a multi-part rubric
+PART_ID_RE = r"^[a-z0-9]+$"
 RUBRIC_ID_RE = r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*$"
-LINK_RE = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*->\s*([a-z][a-z0-9_]*)\s*$")
+LINK_RE = re.compile(r"^\s*((?:[a-z0-9]+\.)?[a-z][a-z0-9_]*)\s*->\s*((?:[a-z0-9]+\.)?[a-z][a-z0-9_]*)\s*$")
 
 TokenPattern = list[dict[str, Any]]
+Window = Annotated[int, Field(ge=0, le=50)] | Literal["clause", "sentence", "item"]
 
 
 class _Model(BaseModel):
@@ -98,8 +100,32 @@ class Concept(_Model):
         None, description="How feedback names the concept mid-sentence, e.g. 'the ion gradient'."
     )
     points: float | None = Field(None, description="Overrides scoring.concept_points.")
+    not_: list[str] = Field(
+        default_factory=list,
+        alias="not",
+        description=(
+            "Phrases that cancel a mention in the same clause: 'to the ribosome' with "
+            "not: [protein] is not credited in 'the protein goes to the ribosome'."
+        ),
+    )
+    window: Window | None = Field(
+        None,
+        description=(
+            "How far apart the parts of an 'A ... B' phrase may be: a number of words (in one "
+            "clause), 'clause', 'sentence', or 'item' (one item of a list: up to a comma, "
+            "semicolon or line break). Default: 5 words in one clause."
+        ),
+    )
+    describes: str | None = Field(
+        None,
+        description=(
+            "The concept id of the term this description defines. The description then counts "
+            "only where it is said of that term, or of no other named term: in 'osmosis is the "
+            "diffusion of water from high to low' a description of diffusion does not count."
+        ),
+    )
 
-    _check_phrases = field_validator("phrases")(_clean_phrases)
+    _check_phrases = field_validator("phrases", "not_")(_clean_phrases)
     _check_patterns = field_validator("patterns")(_safe_patterns)
 
     @model_validator(mode="after")
@@ -125,6 +151,14 @@ class Link(_Model):
         description=(
             "False when students fairly state the link either way round "
             "('ions flow down the gradient when channels open'); a reversed statement then counts."
+        ),
+    )
+    verbs: list[str] | None = Field(
+        None,
+        description=(
+            "Verb (or predicative adjective) lemmas that alone argue this link, in place of the "
+            "built-in relating verbs: e.g. [be, mean] for a definition. Connectives ('because', "
+            "'so'), sentence openers and arrows still count."
         ),
     )
 
@@ -157,6 +191,13 @@ class Misconception(_Model):
     claims: list[Claim] = Field(default_factory=list)
     feedback: str = Field(min_length=1, description="Shown to the student when it is stated.")
     penalty: float = Field(0, ge=0, description="Points taken off when stated (0: no credit only).")
+    window: Window | None = Field(None, description="As for concepts: how far apart phrase parts may be.")
+    scope: Literal["clause", "sentence"] = Field(
+        "clause",
+        description=(
+            "What a stated misconception takes credit from: its own clause (default), or its whole sentence."
+        ),
+    )
 
     _check_phrases = field_validator("phrases")(_clean_phrases)
     _check_patterns = field_validator("patterns")(_safe_patterns)
@@ -192,6 +233,14 @@ class Scoring(_Model):
         ),
     )
     max: float | None = Field(None, description="Highest score; defaults to the sum of points.")
+    list_max: float | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Highest score for an answer that only lists terms: every concept it earns is named "
+            "in a list with no sentence that uses it, and it argues no link. None: no such cap."
+        ),
+    )
 
     @model_validator(mode="after")
     def _table_goes_with_key_elements(self) -> Scoring:
@@ -216,12 +265,38 @@ class Example(_Model):
     note: str | None = Field(None, description="Why the example is here: the case it pins.")
 
 
+class Part(_Model):
+    """One part of a multi-part question ("(a) Describe ...", "(b) Explain ..."): its own
+    concepts, links, misconceptions and scoring. In the loaded rubric they are listed with
+    the rubric's, their ids prefixed with the part's ("a.atp"); the part keeps its prompt
+    and scoring."""
+
+    id: str = Field(
+        pattern=PART_ID_RE, description="The part's letter or number, as students mark it: a, b, c."
+    )
+    title: str | None = None
+    prompt: str = Field(min_length=1)
+    relating_verbs: list[str] = Field(default_factory=list)
+    scoring: Scoring = Field(default_factory=Scoring)
+
+    def owns(self, item_id: str) -> bool:
+        return item_id.startswith(f"{self.id}.")
+
+
 class Rubric(_Model):
     id: str = Field(pattern=RUBRIC_ID_RE, description="Stable id, e.g. 'ap-bio/membrane-potential'.")
     title: str = Field(min_length=1)
     prompt: str = Field(min_length=1)
     course: str | None = None
     standard: str | None = None
+    parts: list[Part] = Field(
+        default_factory=list,
+        description=(
+            "For a multi-part question: each part with its id, prompt, concepts, links, "
+            "misconceptions and scoring. Concept ids are then written 'a.atp' in links between "
+            "parts' examples, CSV columns and feedback. The total is the sum of the parts."
+        ),
+    )
     concepts: list[Concept] = Field(min_length=1)
     links: list[Link] = Field(default_factory=list)
     misconceptions: list[Misconception] = Field(default_factory=list)
@@ -234,6 +309,38 @@ class Rubric(_Model):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _flatten_parts(cls, data: Any) -> Any:
+        """A part's concepts, links and misconceptions join the rubric's, prefixed with the
+        part id; the part keeps its prompt and scoring (its key elements prefixed too)."""
+        if not isinstance(data, dict) or not isinstance(data.get("parts"), list):
+            return data
+        if not any(isinstance(p, dict) and "concepts" in p for p in data["parts"]):
+            return data  # already flat (a rubric read back from its own JSON)
+        if data.get("concepts") or data.get("links") or data.get("misconceptions"):
+            raise ValueError(
+                "a rubric with parts lists its concepts, links and misconceptions under each part, "
+                "not at the top level; move them into the part they belong to"
+            )
+        data = dict(data)
+        flat: dict[str, list[Any]] = {"concepts": [], "links": [], "misconceptions": []}
+        parts = []
+        for part in data["parts"]:
+            if not isinstance(part, dict):
+                parts.append(part)
+                continue
+            part = dict(part)
+            pid = str(part.get("id", ""))
+            for key in flat:
+                for item in part.pop(key, None) or []:
+                    flat[key].append(_prefixed(key, item, pid))
+            if isinstance(part.get("scoring"), dict):
+                part["scoring"] = _prefixed_scoring(part["scoring"], pid)
+            parts.append(part)
+        data.update(flat, parts=parts)
+        return data
+
     @model_validator(mode="after")
     def _check_references(self) -> Rubric:
         concept_ids = [c.id for c in self.concepts]
@@ -241,6 +348,13 @@ class Rubric(_Model):
         _no_duplicates("misconceptions", [m.id for m in self.misconceptions])
         _no_duplicates(("scoring", "groups"), [g.id for g in self.scoring.groups])
         known = set(concept_ids)
+        for i, c in enumerate(self.concepts):
+            if c.describes is not None and (c.describes not in known or c.describes == c.id):
+                raise _At(
+                    ("concepts", i, "describes"),
+                    f"describes names '{c.describes}', which is not another concept of the rubric; "
+                    f"use one of: {', '.join(x for x in concept_ids if x != c.id)}",
+                )
         for i, link in enumerate(self.links):
             for end, name in ((link.from_, "from"), (link.to, "to")):
                 if end not in known:
@@ -254,20 +368,33 @@ class Rubric(_Model):
         _no_duplicates("links", [lk.key for lk in self.links], what="link")
         link_keys = {lk.key for lk in self.links}
         misc_ids = {m.id for m in self.misconceptions}
-        group_ids = {g.id for g in self.scoring.groups}
-        for gi, g in enumerate(self.scoring.groups):
-            for mi, m in enumerate(g.members):
-                if m not in known and _norm_link(m) not in link_keys:
-                    raise _At(
-                        ("scoring", "groups", gi, "members", mi),
-                        f"'{m}' is not a concept or link of this rubric",
-                    )
-        for ki, el in enumerate(self.scoring.key_elements or []):
-            if el not in known and el not in group_ids and _norm_link(el) not in link_keys:
+        _no_duplicates("parts", [p.id for p in self.parts])
+        part_ids = {p.id for p in self.parts}
+        for i, c in enumerate(self.concepts):
+            prefix = c.id.split(".", 1)[0] if "." in c.id else None
+            if self.parts and prefix not in part_ids:
                 raise _At(
-                    ("scoring", "key_elements", ki),
-                    f"'{el}' is not a concept, a link ('a -> b') or a group of this rubric",
+                    ("concepts", i, "id"),
+                    f"'{c.id}': a concept id 'x.name' belongs to part x of a rubric with parts; "
+                    "list it under its part, or drop the prefix",
                 )
+        scorings: list[tuple[tuple[str | int, ...], Scoring]] = [(("scoring",), self.scoring)]
+        scorings += [(("parts", pi, "scoring"), p.scoring) for pi, p in enumerate(self.parts)]
+        for where, scoring in scorings:
+            group_ids = {g.id for g in scoring.groups}
+            for gi, g in enumerate(scoring.groups):
+                for mi, m in enumerate(g.members):
+                    if m not in known and _norm_link(m) not in link_keys:
+                        raise _At(
+                            (*where, "groups", gi, "members", mi),
+                            f"'{m}' is not a concept or link of this rubric",
+                        )
+            for ki, el in enumerate(scoring.key_elements or []):
+                if el not in known and el not in group_ids and _norm_link(el) not in link_keys:
+                    raise _At(
+                        (*where, "key_elements", ki),
+                        f"'{el}' is not a concept, a link ('a -> b') or a group of this rubric",
+                    )
         for i, ex in enumerate(self.examples):
             e = ex.expect
             for field_name, pool in (
@@ -301,19 +428,76 @@ class Rubric(_Model):
     @property
     def content_hash(self) -> str:
         """sha256 of the rubric's meaning (not its formatting): ties calibrations to it."""
-        data = self.model_dump(mode="json", by_alias=True, exclude={"examples"})
+        # defaults left out: a field added to the format later leaves old rubrics' hashes as they were
+        data = self.model_dump(mode="json", by_alias=True, exclude={"examples"}, exclude_defaults=True)
         blob = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(blob).hexdigest()
+
+    def part_rubric(self, part_id: str) -> Rubric:
+        """One part as a rubric of its own (its concepts keep their prefixed ids)."""
+        cache = self.__dict__.setdefault("_part_rubrics", {})
+        if part_id not in cache:
+            part = next(p for p in self.parts if p.id == part_id)
+            cache[part_id] = Rubric.model_construct(
+                id=self.id,
+                title=part.title or self.title,
+                prompt=part.prompt,
+                course=self.course,
+                standard=self.standard,
+                parts=[],
+                concepts=[c for c in self.concepts if part.owns(c.id)],
+                links=[lk for lk in self.links if part.owns(lk.from_)],
+                misconceptions=[m for m in self.misconceptions if part.owns(m.id)],
+                relating_verbs=[*self.relating_verbs, *part.relating_verbs],
+                scoring=part.scoring,
+                examples=[],
+            )
+        return cache[part_id]
 
     def max_score(self) -> float:
         s = self.scoring
         if s.max is not None:
             return s.max
+        if self.parts:
+            return sum(self.part_rubric(p.id).max_score() for p in self.parts)
         if s.table:
             return max(s.table.values())
         total = sum(c.points if c.points is not None else s.concept_points for c in self.concepts)
         total += sum(lk.points if lk.points is not None else s.link_points for lk in self.links)
         return total
+
+
+def _prefixed(key: str, item: Any, pid: str) -> Any:
+    """A part's concept, link or misconception with its ids prefixed: atp -> a.atp."""
+    if not isinstance(item, dict):
+        return item
+    item = dict(item)
+    fields = {"concepts": ("id", "describes"), "links": ("from", "to"), "misconceptions": ("id",)}[key]
+    for f in fields:
+        if isinstance(item.get(f), str) and "." not in item[f]:
+            item[f] = f"{pid}.{item[f]}"
+    return item
+
+
+def _prefixed_scoring(scoring: dict[str, Any], pid: str) -> dict[str, Any]:
+    def fix(el: Any) -> Any:
+        if not isinstance(el, str):
+            return el
+        m = LINK_RE.match(el)
+        if m:
+            return " -> ".join(x if "." in x else f"{pid}.{x}" for x in m.groups())
+        return el if "." in el else f"{pid}.{el}"
+
+    scoring = dict(scoring)
+    if isinstance(scoring.get("key_elements"), list):
+        groups = {g.get("id") for g in scoring.get("groups") or [] if isinstance(g, dict)}
+        scoring["key_elements"] = [el if el in groups else fix(el) for el in scoring["key_elements"]]
+    if isinstance(scoring.get("groups"), list):
+        scoring["groups"] = [
+            {**g, "members": [fix(m) for m in g.get("members") or []]} if isinstance(g, dict) else g
+            for g in scoring["groups"]
+        ]
+    return scoring
 
 
 def _norm_link(text: str) -> str | None:

@@ -12,8 +12,18 @@ def score(
     concepts: Iterable[str],
     links: Iterable[str],
     misconceptions: Iterable[str],
+    listed_only: bool = False,
 ) -> float:
-    """Score from what was credited: concept ids, link keys 'a -> b', misconception ids."""
+    """Score from what was credited: concept ids, link keys 'a -> b', misconception ids.
+    `listed_only`: the answer only lists its terms (the rubric's `list_max` caps it).
+    A multi-part rubric scores each part by its own scoring and adds them up."""
+    if rubric.parts:
+        concepts, links, misconceptions = list(concepts), list(links), list(misconceptions)
+        total = sum(
+            score(rubric.part_rubric(p.id), concepts, links, misconceptions, listed_only)
+            for p in rubric.parts
+        )
+        return float(min(max(total, 0.0), rubric.max_score()))
     credited = set(concepts)
     linked = {"{} -> {}".format(*parse_link(k)) for k in links}
     s = rubric.scoring
@@ -30,6 +40,8 @@ def score(
         )
     fired = set(misconceptions)
     points -= sum(m.penalty for m in rubric.misconceptions if m.id in fired)
+    if listed_only and s.list_max is not None:
+        points = min(points, s.list_max)
     return float(min(max(points, 0.0), rubric.max_score()))
 
 

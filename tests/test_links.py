@@ -6,11 +6,25 @@ expected: "->" related with the cause first, "<-" related the other way round,
 
 import pytest
 
-from grader.links import relate
+from grader.nlp.clauses import ClauseModel
+from grader.nlp.relations import Relator
 
 
 def token(doc, word):
     return next(t for t in doc if t.text == word)
+
+
+def relate(a, b):
+    """The relation between two one-word mentions, as the checker finds it."""
+    model = ClauseModel(a.doc)
+    relator = Relator(model, frozenset({a.i, b.i}))
+    found = None
+    for x in model.memberships([a], {a.i}):
+        for y in model.memberships([b], {b.i}):
+            rel = relator.in_clause(x, y) if x.clause is y.clause else relator.across_clauses(x, y)
+            if rel is not None and (found is None or rel.direction > found.direction):
+                found = rel
+    return found
 
 
 CASES = [

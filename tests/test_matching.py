@@ -34,6 +34,18 @@ concepts:
   - id: paperclip_scratches_penny
     label: The paperclip scratches the penny
     phrases: [paperclip ... scratch ... penny]
+  - id: mrna_read
+    label: The mRNA is read
+    phrases: [mrna ... read]
+  - id: gap_found
+    label: There is a gap
+    phrases: [there is a gap]
+  - id: bulb_a
+    label: Bulb A
+    phrases: [bulb a]
+  - id: connected_positive
+    label: Connected to the positive terminal
+    phrases: [connect to ... positive]
   - id: voltage
     label: A negative voltage
     patterns: [[{"TEXT": {"REGEX": "^-\\\\d+$"}}, {"LOWER": "mv"}]]
@@ -71,6 +83,19 @@ CASES = [
     ("The paperclip scratches the penny.", {"paperclip_scratches_penny"}),
     ("If the paperclip scratches it then the penny scratches it.", set()),
     ("The paperclip is soft, but the penny is hard.", set()),
+    # adverbs inside a gap never break it; "then" opens a clause only as a connective
+    ("The mRNA is then read by the ribosome.", {"mrna_read"}),
+    ("The mRNA also gets read.", {"mrna_read"}),
+    # "not X but Y" is one clause: the gap crosses its "but"
+    ("The channels are not closed but open.", {"channels_open"}),
+    # "be" is skipped on both sides, an article only when it is one
+    ("I think there is a gap here.", {"gap_found"}),
+    ("There was a gap.", {"gap_found"}),
+    ("there is a gapp", {"gap_found"}),
+    ("Bulb A is dim.", {"bulb_a"}),
+    # a gap stops at ", not"
+    ("It is connected to the negative terminal, not the positive one.", set()),
+    ("It is connected to the positive terminal.", {"connected_positive"}),
 ]
 
 

@@ -17,12 +17,38 @@ CASES = [
     ("ATP-->pump", "ATP -> pump"),
     ("about −70 mV", "about -70 mV"),
     ("about -70mV.", "about -70 mV."),
+    ("the bulb reads 1.5V and the switch 0V", "the bulb reads 1.5 V and the switch 0 V"),
+    ("add 20mL of water", "add 20 mL of water"),
+    ("3Vs", "3Vs"),
     ("it’s “active”", 'it\'s "active"'),
     ("the pump wich makes", "the pump which makes"),
     ("Becuase the channels open", "Because the channels open"),
     ("it doesnt need ATP", "it doesn't need ATP"),
     ("moves w/o energy", "moves without energy"),
+    # list items glued together as students type them
+    ("1.DNA in the nucleus2.mRNA copies it", "1. DNA in the nucleus. 2. mRNA copies it"),
+    ("3)tRNA brings amino acids", "3) tRNA brings amino acids"),
+    ("Osmosis- the movement of water", "Osmosis - the movement of water"),
+    ("a well-known gradient", "a well-known gradient"),
+    ("pump(uses ATP)->gradient", "pump (uses ATP) -> gradient"),
+    ("Step 1:pump uses ATP.Step 2:gradient forms.", "Step 1: pump uses ATP. Step 2: gradient forms."),
+    ("a)turgid b)plasmolyzed", "a) turgid b) plasmolyzed"),
+    ("uses ATP energy.3)Diffusion", "uses ATP energy. 3) Diffusion"),
+    ('Bulb C wasn"t in a closed path', "Bulb C wasn't in a closed path"),
+    ("e.g. the U.S. data", "e.g. the U.S. data"),
 ]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_normalizing_twice_changes_nothing(text, expected):
+    assert normalize(expected).text == expected
+
+
+def test_glued_list_offsets_point_at_the_student_text():
+    text = "nucleus2.mRNA"
+    n = normalize(text)
+    start = n.text.index("mRNA")
+    assert n.span(start, start + 4) == (9, 13) and text[9:13] == "mRNA"
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES)

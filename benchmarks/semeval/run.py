@@ -26,18 +26,17 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
-import xml.etree.ElementTree as ET
-import zipfile
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from data import Item, data_dir, load_five_way, load_three_way  # noqa: E402
 
 from grader import Checker, load_rubric  # noqa: E402
 from grader.calibration import CalibrationError, calibrate  # noqa: E402
@@ -59,45 +58,13 @@ QUESTIONS = {
     "SE.3c": "se-3c.yaml",
     "ST.25b2": "st-25b2.yaml",
 }
-FIVE_WAY = ["correct", "contradictory", "partially_correct_incomplete", "irrelevant", "non_domain"]
-FIVE_WAY_SCORE = {"correct": 2, "partially_correct_incomplete": 1}
 SCALE_5 = "5-way labels: correct=2, partially_correct_incomplete=1, contradictory/irrelevant/non_domain=0"
 SCALE_3 = "3-way labels: correct=2, contradictory/incorrect=0"
-# split -> (parquet file, folder name in the zip)
-SPLITS = {
-    "train": ("train-00001.parquet", "training/"),
-    "test-ua": ("test-ua-00001.parquet", "test-unseen-answers"),
-    "test-uq": ("test-uq-00001.parquet", "test-unseen-questions"),
-}
 WRITTEN_FROM = {
     "test-ua": "rubrics written from each question's reference and training answers; reported on test-ua",
     "test-uq": "rubrics written from each question and its reference answer only, before reading any "
     "answer; reported on test-uq",
 }
-
-
-@dataclass
-class Item:
-    id: str
-    question: str
-    answer: str
-    label: str
-
-    @property
-    def score(self) -> float:
-        return float(FIVE_WAY_SCORE.get(self.label, 2 if self.label == "correct" else 0))
-
-
-def data_dir(arg: str | None) -> Path:
-    if arg:
-        return Path(arg)
-    if os.environ.get("GRADER_SEMEVAL_DIR"):
-        return Path(os.environ["GRADER_SEMEVAL_DIR"])
-    return ROOT.parent / "shared" / "data" / "semeval2013-task7"
-
-
-def question_of(answer_id: str) -> str:
-    return answer_id.rsplit(".", 2)[0]
 
 
 def questions_in(rubrics: Path) -> dict[str, str]:
@@ -110,42 +77,6 @@ def questions_in(rubrics: Path) -> dict[str, str]:
         module, _, number = path.stem.partition("-")
         out[f"{module.upper()}.{number}"] = path.name
     return out
-
-
-def load_five_way(folder: Path, questions: dict[str, str], test: str) -> dict[str, list[Item]]:
-    import pyarrow.parquet as pq
-
-    splits = {}
-    for split in ("train", test):
-        rows = pq.read_table(folder / "scientsbank_5way_parquet" / SPLITS[split][0]).to_pylist()
-        splits[split] = [
-            Item(r["id"], question_of(r["id"]), r["student_answer"], FIVE_WAY[r["label"]])
-            for r in rows
-            if question_of(r["id"]) in questions
-        ]
-    return splits
-
-
-def load_three_way(folder: Path, questions: dict[str, str], test: str) -> dict[str, list[Item]]:
-    splits: dict[str, list[Item]] = {"train": [], test: []}
-    with zipfile.ZipFile(folder / "semeval-3way.zip") as zf:
-        for name in zf.namelist():
-            if "/3way/sciEntsBank/" not in name or not name.endswith(".xml"):
-                continue
-            if name.startswith(SPLITS["train"][1]):
-                split = "train"
-            elif SPLITS[test][1] in name:
-                split = test
-            else:
-                continue
-            root = ET.fromstring(zf.read(name))
-            for sa in root.iter("studentAnswer"):
-                qid = question_of(sa.get("id", ""))
-                if qid in questions:
-                    splits[split].append(
-                        Item(sa.get("id", ""), qid, (sa.text or "").strip(), sa.get("accuracy", ""))
-                    )
-    return splits
 
 
 def scored_set(items: list[Item], source: str) -> ScoredSet:
