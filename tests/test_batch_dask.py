@@ -7,8 +7,10 @@ chunks of 16 keeps every run to seconds.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import pickle
 import signal
 import socket
 import subprocess
@@ -16,6 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from test_batch import RUBRICS, SAMPLE, read_csv, write_csv
@@ -266,3 +269,30 @@ def test_a_too_slow_answer_is_a_bad_row_on_dask_workers_too(tmp_path, capsys):
     errors = read_csv(tmp_path / "scores.errors.csv")
     assert [(e["line"], e["id"]) for e in errors] == [("3", "s2")]
     assert "longer than the time limit of 1 s" in errors[0]["reason"]
+
+
+def test_a_worker_with_another_pipeline_is_refused_and_takes_no_chunk():
+    """What a worker machine with another spaCy pipeline version says, and that it then scores nothing."""
+    from grader.batch.distributed import ClusterError, GraderPlugin
+    from grader.rubric import load_rubric
+
+    rubric = load_rubric(RUBRICS / "membrane-potential.yaml")
+    settings = {
+        "rubric_json": {rubric.id: rubric.model_dump_json(by_alias=True)},
+        "fingerprints": {rubric.id: "0123456789abcdef"},
+        "model": None,
+        "calibrations": {},
+        "time_limit": 5.0,
+    }
+    # shipped to the worker as Dask ships it; the driver had an older pipeline
+    plugin = pickle.loads(pickle.dumps(GraderPlugin(settings, "en_core_web_sm-3.7.1", local=False)))
+    worker = SimpleNamespace(address="tcp://10.0.0.7:40000", state=SimpleNamespace(nthreads=1))
+    with pytest.raises(ClusterError) as refused:
+        asyncio.run(plugin.setup(worker))
+    assert str(refused.value).startswith("the Dask worker at tcp://10.0.0.7:40000 has the spaCy pipeline en_")
+    assert str(refused.value).endswith(
+        "this run scores with en_core_web_sm-3.7.1; install the same grader and pipeline on every worker"
+    )
+    with pytest.raises(ClusterError) as again:  # a chunk sent there fails at once instead of waiting
+        plugin.score([])
+    assert again.value is refused.value

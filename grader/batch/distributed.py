@@ -129,6 +129,7 @@ class GraderPlugin(WorkerPlugin):
         self._idle: queue.SimpleQueue[Scorer] = queue.SimpleQueue()
         self._all: list[Scorer] = []
         self._address = ""
+        self._failed: GraderError | None = None  # why setup failed: every chunk here is refused
 
     def __getstate__(self) -> dict[str, Any]:
         return {"settings": self.settings, "pipeline": self.pipeline, "local": self.local}
@@ -145,16 +146,16 @@ class GraderPlugin(WorkerPlugin):
         scorers = [self._start() for _ in range(max(1, int(worker.state.nthreads)))]
         try:
             names = await asyncio.gather(*(asyncio.to_thread(s.ready) for s in scorers))
-        except BaseException:
+            for name in names:
+                if name != self.pipeline:
+                    raise ClusterError(
+                        f"the Dask worker at {self._address} has the spaCy pipeline {name}, this run "
+                        f"scores with {self.pipeline}; install the same grader and pipeline on every worker"
+                    )
+        except BaseException as exc:
+            self._failed = exc if isinstance(exc, GraderError) else ClusterError(_one_line(exc))
             self.teardown(worker)
             raise
-        for name in names:
-            if name != self.pipeline:
-                self.teardown(worker)
-                raise ClusterError(
-                    f"the Dask worker at {self._address} has the spaCy pipeline {name}, this run scores "
-                    f"with {self.pipeline}; install the same grader and pipeline on every worker"
-                )
         for s in scorers:
             self._idle.put(s)
 
@@ -163,8 +164,18 @@ class GraderPlugin(WorkerPlugin):
         self._all.append(scorer)
         return scorer
 
+    def _take(self) -> Scorer:
+        """An idle scoring process; a chunk that comes while setup runs waits for it to end."""
+        while True:
+            if self._failed is not None:
+                raise self._failed
+            try:
+                return self._idle.get(timeout=1.0)
+            except queue.Empty:
+                continue
+
     def score(self, chunk: list[Task]) -> list[tuple[bytes | None, str | None]]:
-        scorer = self._idle.get()
+        scorer = self._take()
         try:
             result = scorer.score(chunk)
         except ScorerDied:
