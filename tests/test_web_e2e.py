@@ -322,6 +322,8 @@ def test_edit_and_check_again_keeps_the_text(page):
 def test_keyboard_only(page):
     page.keyboard.press("Tab")  # the question list
     assert page.evaluate("document.activeElement.id") == "question"
+    page.keyboard.press("r")  # type-ahead: "Resting membrane potential ..."
+    assert page.locator("#question").input_value() == SEED
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "answer"
     page.keyboard.type("The pump uses ATP to move ions.")
