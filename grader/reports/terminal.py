@@ -142,6 +142,13 @@ def class_summary_text(summary: ClassSummary, width: int = 100) -> str:
             f"{q.rubric.id}: {plural(q.n, 'answer')}, mean {q.mean:.1f} / {fmt_number(q.max_score)}, "
             f"median {fmt_number(q.median)}, {plural(q.full_marks, 'answer')} with full marks"
         )
+        if q.parts:
+            means = [
+                f"({p.id}) mean {p.mean:.1f} / {fmt_number(p.max_score)}"
+                + (f" ({p.blank} blank)" if p.blank else "")
+                for p in q.parts
+            ]
+            lines += _wrap_items("parts", means, width)
         missed = [i for i in q.items() if i.share < 0.5][:3]
         if missed:
             lines += _wrap_items("most missed", [f"{i.key} (shown by {i.share:.0%})" for i in missed], width)
