@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "grader"
 LAYERS = [
     ("data and rules", ["errors", "answers", "budget", "pattern_safety", "rubric", "feedback", "record"]),
     ("files", ["io"]),
-    ("the checker", ["nlp", "parts", "matching", "negation", "links", "scoring", "explain", "checker"]),
+    ("the checker", ["nlp", "parts", "scoring", "explain", "checker"]),
     ("what people read", ["reports"]),
     (
         "workflows",
