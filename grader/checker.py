@@ -17,7 +17,7 @@ before it found to a new, immutable result (nothing is changed after it is made)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
@@ -148,13 +148,26 @@ class Checker:
             return self._calibrated(self._check_parts(norm.original))
         return self._calibrated(analyze(self, doc, norm, annotate=annotate))
 
+    def check_parts(self, answer: str, segments: Sequence[Segment]) -> Feedback:
+        """Feedback for an answer to a multi-part question whose parts are already apart
+        (`parts.join_parts`: one column per part in a class file): each segment is checked
+        against its part as it is, without looking for markers again."""
+        if not self.parts:
+            raise ValueError(f"{self.rubric.id} has no parts; use check()")
+        if [s.part for s in segments] != list(self.parts):
+            raise ValueError(f"give one segment per part, in order: {', '.join(self.parts)}")
+        _validate(answer)
+        return self._calibrated(self._check_parts(answer, segments))
+
     def _calibrated(self, fb: Feedback) -> Feedback:
         return self.calibration.apply(fb) if self.calibration is not None else fb
 
-    def _check_parts(self, answer: str) -> Feedback:
-        """Split the answer by its part markers, check each part against its own part of
-        the rubric, and put the findings together (offsets into the whole answer)."""
-        segments = split_parts(answer, list(self.parts))
+    def _check_parts(self, answer: str, segments: Sequence[Segment] | None = None) -> Feedback:
+        """Split the answer by its part markers (unless `segments` says where the parts are),
+        check each part against its own part of the rubric, and put the findings together
+        (offsets into the whole answer)."""
+        if segments is None:
+            segments = split_parts(answer, list(self.parts))
         docs = self.nlp.pipe(answer[s.start : s.end] for s in segments)
         found: list[tuple[Segment, Feedback]] = []
         for seg, doc in zip(segments, docs, strict=True):
