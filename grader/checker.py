@@ -188,12 +188,8 @@ class Checker:
         return Feedback(
             rubric=rubric.id,
             pipeline=self.pipeline,
-            score=score(
-                rubric,
-                [c.id for c in concepts if c.status == "present"],
-                [lk.key for lk in links if lk.status == "present"],
-                [m.id for m in misconceptions],
-            ),
+            # the parts' own scores, each capped as its part says (list_max), add up
+            score=float(min(sum(fb.score for _, fb in found), rubric.max_score())),
             max_score=rubric.max_score(),
             concepts=concepts,
             links=links,
