@@ -340,7 +340,13 @@ def analyze(checker: Checker, doc: Doc, norm: Normalized, annotate: bool = False
     blocked = frozenset(
         i for m in mentions if m.hit.kind != "term" for a, b in m.hit.token_spans() for i in range(a, b)
     )
-    covered = frozenset(i for m in mentions if m.hit.kind != "term" for i in range(m.hit.start, m.hit.end))
+    covered = frozenset(
+        i
+        for m in mentions
+        if m.hit.kind != "term"
+        for a, b in (m.hit.token_spans() if m.hit.together else ((m.hit.start, m.hit.end),))
+        for i in range(a, b)
+    )
     relator = Relator(model, blocked, checker.extra_verbs, covered)
     ev = _Evidence(doc, norm)
     misconceptions, voided = find_misconceptions(rubric, checker.claims, mentions, relator, doc, ev)
@@ -384,9 +390,9 @@ def assess(doc: Doc, model: ClauseModel, hits: list[Hit]) -> list[Assessed]:
     for hit in hits:
         root = hit.predicate(doc)
         pol = polarity(root, contrasts) if may_negate else AFFIRMED
-        if may_negate and hit.kind == "misconception" and hit.parts and not pol.negated:
-            # a wrong claim written as "A ... B" is not stated when any of its parts is
-            # denied ("calcium, not sodium, makes the vesicles fuse")
+        if may_negate and (hit.kind == "misconception" or hit.together) and hit.parts and not pol.negated:
+            # a wrong claim written as "A ... B", or any "A & B", is not stated when any of
+            # its parts is denied ("calcium, not sodium, makes the vesicles fuse")
             for a, b in hit.parts:
                 part = polarity(span_root(doc, a, b), contrasts)
                 if part.negated:

@@ -3,8 +3,9 @@
 Exit codes (also in the README):
   0  success
   1  the work ran but something the user asked to check failed
-     (a rubric's own examples, some batch rows)
-  2  bad input: a missing or unreadable file, a bad rubric, a bad option
+     (a rubric's own examples, some batch rows, a check past its time limit)
+  2  bad input: a missing or unreadable file, a bad rubric, a bad option,
+     outputs another batch run is writing
   130  interrupted (Ctrl-C)
 """
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from .checker import Checker
 from .feedback import Feedback
-from .rubric import Example, parse_link
+from .rubric import Example, link_key, parse_link
 
 
 @dataclass
@@ -45,12 +45,12 @@ def compare(ex: Example, fb: Feedback) -> list[str]:
         if c in credited:
             problems.append(f"concept '{c}' credited but should not be")
     for k in e.links:
-        key = "{} -> {}".format(*parse_link(k))
+        key = link_key(*parse_link(k))
         if key not in linked:
             note = fb.link(key).note
             problems.append(f"link '{key}' not credited" + (f" ({note})" if note else ""))
     for k in e.not_links:
-        key = "{} -> {}".format(*parse_link(k))
+        key = link_key(*parse_link(k))
         if key in linked:
             problems.append(f"link '{key}' credited but should not be")
     for m in e.misconceptions:

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
+from .rubric import link_key
+
 SCHEMA_VERSION = 1
 
 
@@ -39,7 +41,7 @@ class LinkResult(BaseModel):
 
     @property
     def key(self) -> str:
-        return f"{self.from_} -> {self.to}"
+        return link_key(self.from_, self.to)
 
 
 class MisconceptionResult(BaseModel):
@@ -78,8 +80,8 @@ class Feedback(BaseModel):
         return next(c for c in self.concepts if c.id == concept_id)
 
     def link(self, key: str) -> LinkResult:
-        src, dst = (s.strip() for s in key.split("->"))
-        return next(lk for lk in self.links if lk.from_ == src and lk.to == dst)
+        wanted = link_key(*(part.strip() for part in key.split("->")))
+        return next(lk for lk in self.links if lk.key == wanted)
 
     @property
     def credited_concepts(self) -> list[str]:

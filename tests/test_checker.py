@@ -24,6 +24,7 @@ CONCEPTS = [
         set(),
     ),
     ("When sodium chanels open the cell depolarizes.", {"channels_open", "potential_change"}, set()),
+    ("When the sodium channels open the membrane depolarises.", {"channels_open", "potential_change"}, set()),
     # negation
     ("Active transport does not need ATP.", set(), {"atp", "active_transport"}),
     ("No ATP is used here.", set(), {"atp"}),

@@ -30,6 +30,12 @@ CASES = [
     ("3)tRNA brings amino acids", "3) tRNA brings amino acids"),
     ("Osmosis- the movement of water", "Osmosis - the movement of water"),
     ("a well-known gradient", "a well-known gradient"),
+    ("pump(uses ATP)->gradient", "pump (uses ATP) -> gradient"),
+    ("Step 1:pump uses ATP.Step 2:gradient forms.", "Step 1: pump uses ATP. Step 2: gradient forms."),
+    ("a)turgid b)plasmolyzed", "a) turgid b) plasmolyzed"),
+    ("uses ATP energy.3)Diffusion", "uses ATP energy. 3) Diffusion"),
+    ('Bulb C wasn"t in a closed path', "Bulb C wasn't in a closed path"),
+    ("e.g. the U.S. data", "e.g. the U.S. data"),
 ]
 
 

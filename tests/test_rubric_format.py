@@ -103,3 +103,50 @@ def test_window_must_be_a_number_or_a_unit():
 
     with pytest.raises(RubricError, match="window"):
         parse_rubric(RUBRIC.replace("window: item", "window: paragraph"))
+
+
+TRANSPORT = """
+id: test/transport
+title: Transport
+prompt: Describe three processes that move substances across the membrane.
+concepts:
+  - {id: osmosis, label: Osmosis is the diffusion of water, phrases: [osmosis & water]}
+  - {id: active, label: Active transport uses energy, phrases: [active transport & energy]}
+  - {id: passive, label: Passive transport, phrases: [passive transport, diffusion]}
+misconceptions:
+  - id: water_low_to_high
+    claims:
+      - {subject: [water], object: [from low ... to high], verbs: [go, move, flow]}
+    feedback: Water moves from high to low water concentration.
+  - id: diffusion_energy
+    claims:
+      - {subject: [diffusion], object: [energy, ATP], verbs: [use, need, require]}
+    feedback: Diffusion needs no energy.
+"""
+
+
+@pytest.mark.parametrize(
+    ("answer", "credited", "misconceptions"),
+    [
+        # "A & B": credited when one way of taking its parts is asserted
+        (
+            "Diffusion, which requires no energy, and active transport, which uses energy, both move molecules.",
+            {"active", "passive"},
+            set(),
+        ),
+        ("Active transport does not need energy.", set(), set()),
+        # a claim inside a long "A & B" sentence is still read ("diffusion uses energy")
+        ("Diffusion uses energy to move molecules from high to low.", set(), {"diffusion_energy"}),
+        # a reduced relative clause binds to its noun, and voids the definition it is part of
+        ("Osmosis is water going from low to high concentration.", set(), {"water_low_to_high"}),
+        (
+            "1. Osmosis- the movement of water. 2. Active transport- uses ATP energy.3)Diffusion- from high to low.",
+            {"osmosis", "active", "passive"},
+            set(),
+        ),
+    ],
+)
+def test_together_phrases_and_reduced_clauses(nlp, answer, credited, misconceptions):
+    fb = Checker(parse_rubric(TRANSPORT), nlp).check(answer)
+    assert set(fb.credited_concepts) == credited, fb.concepts
+    assert set(fb.misconception_ids) == misconceptions, fb.misconceptions

@@ -32,10 +32,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spacy.attrs import POS, SENT_START
-from spacy.symbols import ADJ, AUX, VERB
+from spacy.symbols import ADJ, AUX, NOUN, VERB
 from spacy.tokens import Doc, Span, Token
 
 from . import lexicon
+from .polarity import is_counterfactual_clause
 
 SUBJ, OBJ, AGENT, PATIENT, OBL, PRED = "subj", "obj", "agent", "patient", "obl", "pred"
 # weak places: inside a clause but no argument of it ("diffusion through OPEN CHANNELS
@@ -45,7 +46,7 @@ WEAK = frozenset({IN, SUBJ_PART})
 
 RELATIVIZERS = frozenset({"which", "that", "who", "whom", "whose", "what"})
 _PRONOUNS = frozenset({"it", "they"})
-_PREDICATE_POS = frozenset({int(VERB), int(AUX), int(ADJ)})
+_PREDICATE_POS = frozenset({int(VERB), int(AUX), int(ADJ), int(NOUN)})
 _ARG_DEPS = {
     "nsubj": SUBJ,
     "csubj": SUBJ,
@@ -292,6 +293,10 @@ class ClauseModel:
             # clause the main one; what follows it is its effect
             clause.link, clause.cue = "effect", fronted
             return
+        if dep in {"pcomp", "pobj"} and pred.head.lower_ == "without" and is_counterfactual_clause(up.pred):
+            # "without calcium rushing in, the vesicles couldn't fuse": the dependency
+            clause.link, clause.cue = "cause", pred.head
+            return
         if dep == "pcomp":
             prep = pred.head
             if prep.lower_ in {"by", "after", "from", "through", "via", "because"}:
@@ -521,6 +526,15 @@ class ClauseModel:
                 if key not in seen:
                     seen.add(key)
                     out.append(Membership(clause, PRED, tok))
+            if tok.dep_ == "prep" and tok.i == tokens[0].i:
+                # the mention is a prepositional phrase ("from low to high"): an oblique
+                up = self.by_pred.get(tok.head.i)
+                if up is not None:
+                    obj = next((c for c in tok.children if c.dep_ in {"pobj", "pcomp"}), tok)
+                    key = (up.pred.i, obj.i, OBL)
+                    if key not in seen:
+                        seen.add(key)
+                        out.append(Membership(up, OBL, obj, tok.lower_))
             head, through = climb(tok, own)
             places = [(head, through)] if head.i == tok.i else [(tok, None), (head, through)]
             for place, via in places:
@@ -558,7 +572,21 @@ class ClauseModel:
         out = {clause.pred.i}
         stack = [clause]
         up = clause.parent
-        if up is not None and clause.pred.i < up.pred.i and clause.link in {"comp", "plain", "coord"}:
+        if (
+            up is not None
+            and clause.pred.dep_ == "acl"
+            and clause.pred.head.dep_ == "attr"
+            and up.pred.lemma_ == "be"
+        ):
+            # "osmosis is water GOING FROM LOW TO HIGH": the wrong description is the
+            # definition the copula states
+            out.add(up.pred.i)
+        if (
+            up is not None
+            and clause.pred.i < up.pred.i
+            and clause.link in {"comp", "plain", "coord"}
+            and _pronoun_subject(up)
+        ):
             between = clause.pred.doc[clause.pred.right_edge.i + 1 : up.pred.i]
             if any(t.text == "," for t in between) and not any(t.dep_ == "cc" for t in between):
                 # "X is the same as Y, it is about -70 mV": the parser made the second
@@ -569,8 +597,14 @@ class ClauseModel:
             cur = stack.pop()
             for other in self.sentence_clauses(cur.pred.i):
                 if other.parent is cur and other.pred.i not in out:
+                    if other.pred.dep_ == "conj" and any(
+                        c.dep_ in {"nsubj", "nsubjpass", "expl"} and c.lower_ not in _PRONOUNS
+                        for c in other.pred.children
+                    ):
+                        continue  # "..., and then ACh binds": a new subject, a claim of its own
                     spliced = (
                         other.link in {"coord", "plain"}
+                        and _pronoun_subject(other)
                         and not any(c.dep_ == "cc" for c in other.pred.children)
                         and not any(
                             t.dep_ == "cc" and t.head.i == cur.pred.i and cur.pred.i < t.i < other.pred.i
@@ -583,13 +617,23 @@ class ClauseModel:
         return out
 
 
+def _pronoun_subject(clause: Clause) -> bool:
+    """A spliced clause about "it"/"they"/"this" carries the one before on; one with a
+    subject of its own ("..., the pump uses ATP") is a claim of its own."""
+    subjects = [c for c in clause.pred.children if c.dep_ in {"nsubj", "nsubjpass", "expl"}]
+    return not subjects or any(c.lower_ in _PRONOUNS | {"this", "that", "its"} for c in subjects)
+
+
 def is_predicate(tok: Token) -> bool:
     if tok.pos_ == "VERB":
         return tok.dep_ not in {"amod", "compound", "aux", "auxpass", "nmod"}
     if tok.pos_ == "AUX":
         return tok.dep_ not in {"aux", "auxpass", "neg"}
-    if tok.pos_ == "ADJ" and tok.dep_ in {"ccomp", "xcomp", "ROOT", "conj", "advcl"}:
-        # a small clause: "makes the channels OPEN", "the inside becomes POSITIVE"
+    if tok.pos_ in {"ADJ", "NOUN"} and tok.dep_ in {"ccomp", "xcomp", "ROOT", "conj", "advcl"}:
+        # a small clause: "makes the channels OPEN", "the inside becomes POSITIVE", and a
+        # verb the parser took for a noun: "makes the vesicles FUSE"
+        if tok.pos_ == "NOUN" and tok.dep_ == "ROOT":
+            return False
         return any(c.dep_ in {"nsubj", "nsubjpass"} for c in tok.children)
     return False
 

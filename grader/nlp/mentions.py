@@ -10,6 +10,7 @@ channels are then opened" meets the phrase "channels open".
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ GAP = "..."
 AND = "&"  # "osmosis & water": both in one sentence, in any order
 _PARTS = re.compile(r"\.\.\.|(?<=\s)&(?=\s)")
 MAX_GAP = 5  # keys allowed between the parts of an "A ... B" phrase
+MAX_TOGETHER = 6  # ways of taking one "A & B" phrase in one sentence
 
 ION_KEYS = {
     "na": "sodium", "na+": "sodium", "sodium": "sodium",
@@ -62,6 +64,12 @@ class Hit:
     def root(self, doc: Doc) -> Token:
         return span_root(doc, self.start, self.end)
 
+    @property
+    def together(self) -> bool:
+        """An "A & B" phrase: its parts may stand anywhere in the sentence, so the words
+        between them are not the mention's."""
+        return f" {AND} " in self.rule
+
     def predicate(self, doc: Doc) -> Token:
         """The token whose polarity is the mention's: for "A ... B" phrases the last verb or
         adjective among the parts' roots ("channels ... open"), else the last part's root."""
@@ -69,11 +77,16 @@ class Hit:
             return self.root(doc)
         roots = [span_root(doc, start, end) for start, end in self.parts]
         verbs = [r for r in roots if r.pos_ in {"VERB", "AUX", "ADJ"}]
+        if not verbs and not self.together:
+            whole = span_root(doc, self.start, self.end)
+            if whole.pos_ in {"VERB", "AUX"}:
+                return whole  # "water ... into ... cell" in "hardly any water GOES into the cell"
         return (verbs or roots)[-1]
 
     def anchors(self, doc: Doc) -> list[Token]:
-        """Tokens that stand for the mention in the parse: the span's root, then each part's."""
-        out = [self.root(doc)]
+        """Tokens that stand for the mention in the parse: the span's root, then each part's
+        (only the parts' for an "A & B" phrase)."""
+        out = [] if self.together else [self.root(doc)]
         for start, end in self.parts:
             r = span_root(doc, start, end)
             if all(r.i != t.i for t in out):
@@ -207,6 +220,7 @@ _THEN = _H.add("then")
 _CC_IDS = {_H.add(w) for w in ("and", "or")}
 _GAP_ADVERB_IDS = {_H.add(w) for w in lexicon.words("gap_adverbs")}
 _NOT = _H.add("not")
+_BUT = _H.add("but")
 _NPADVMOD = _H.add("npadvmod")  # "a LOT less negative"
 _ITEM_BREAKS = {_H.add(w) for w in (",", ";", "\n", "->")}
 _MAY_OPEN = _CLAUSE_IDS | _CC_IDS | {_THEN, _NOT}
@@ -222,6 +236,8 @@ def _opens_clause(tok: Token) -> bool:
         nxt = tok.nbor(1) if tok.i + 1 < len(tok.doc) else None
         inside = (prev is not None and prev.pos == AUX) or (nxt is not None and nxt.pos_ in {"VERB", "AUX"})
         return not inside
+    if tok.lower == _BUT and any(t.lower == _NOT for t in tok.doc[max(tok.sent.start, tok.i - 4) : tok.i]):
+        return False  # "not closed but open": one clause, the "not" is denied by "but"
     if tok.lower in _CLAUSE_IDS:
         return True
     if tok.lower == _NOT:
@@ -424,6 +440,9 @@ class CompiledRubric:
     def _keys_for(self, tok: Token, lower: str, lemma: str) -> tuple[tuple[str, ...], str | None]:
         """Match keys of a word form, and the rubric word it misspells (if it does)."""
         k = base_keys(tok)
+        american = _american(lemma.lower())
+        if american != lemma.lower() and american in self.spelling.targets:
+            return (*k, american), None  # "depolarise" is the rubric's "depolarize"
         stem = self.spelling.inflected(lower)
         if stem:
             return (k if stem in k else (*k, stem)), None
@@ -485,17 +504,24 @@ class CompiledRubric:
             if not all(present.intersection(part[0]) for part in parts):
                 continue  # some part's first word is nowhere in the answer
             for positions in sentences.values():
-                spans = []
+                places = []
                 for part in parts:
-                    at = next((p for p in positions if _alts_at(keyed, p, part, positions[-1])), None)
-                    if at is None:
+                    at = [p for p in positions if _alts_at(keyed, p, part, positions[-1])]
+                    if not at:
                         break
-                    spans.append((keyed.tokens[at], keyed.tokens[at + len(part) - 1] + 1))
+                    places.append([(keyed.tokens[p], keyed.tokens[p + len(part) - 1] + 1) for p in at])
                 else:
-                    spans.sort()
-                    hits.append(
-                        Hit(kind, owner, f"phrase: {phrase}", spans[0][0], spans[-1][1], (), tuple(spans))
-                    )
+                    # every way of taking the parts (a few): the checker credits the concept
+                    # if one of them is asserted ("A, which needs no energy, and B, which
+                    # uses energy": B & energy is the second energy)
+                    for combo in itertools.islice(itertools.product(*places), MAX_TOGETHER):
+                        spans = sorted(set(combo))
+                        overlapping = any(a[1] > b[0] for a, b in zip(spans, spans[1:], strict=False))
+                        if len(spans) < len(combo) or overlapping:
+                            continue
+                        hits.append(
+                            Hit(kind, owner, f"phrase: {phrase}", spans[0][0], spans[-1][1], (), tuple(spans))
+                        )
         return hits
 
     def _pattern_matches(self, doc: Doc) -> list[tuple[int, int, int]]:
@@ -536,6 +562,14 @@ class CompiledRubric:
         return spans
 
 
+_BRITISH = re.compile(r"(?<=[a-z]{3})is(e|ed|es|ing|ation|ations)$")
+
+
+def _american(word: str) -> str:
+    """depolarise -> depolarize, hydrolysation -> hydrolyzation: one spelling for matching."""
+    return _BRITISH.sub(lambda m: "iz" + m.group(1), word)
+
+
 def _alts_at(keyed: Keyed, start: int, part: list[tuple[str, ...]], last: int) -> bool:
     if start + len(part) - 1 > last:
         return False
@@ -567,8 +601,8 @@ def _dedupe(hits: list[Hit]) -> list[Hit]:
         group.sort(key=lambda h: (bool(h.parts), (h.end - h.start) * (1 if h.parts else -1), h.start))
         chosen: list[Hit] = []
         for h in group:
-            if not any(h.start < c.end and c.start < h.end for c in chosen):
-                chosen.append(h)
+            if h.together or not any(h.start < c.end and c.start < h.end for c in chosen):
+                chosen.append(h)  # each way of taking an "A & B" phrase is kept
         kept += chosen
     kept.sort(key=lambda h: (h.start, h.end))
     return kept

@@ -33,10 +33,19 @@ _REPLACEMENTS: list[tuple[str, str]] = [
     (r"\^\s?\+", "+"),
     (r"\^\s?-", "-"),
     # list items glued to the word before or after: "nucleus2.mRNA", "3)tRNA", "1.DNA"
-    (r"(?<=[a-z])\d{1,2}[.)](?=[A-Za-z])", ""),
+    (r"(?<=[a-z])\.?\d{1,2}[.)](?=[A-Za-z])", ""),
     (r"(?:(?<=^)|(?<=\s))\d{1,2}[.)](?=[A-Za-z])", ""),
     # a dash glued to a term and then a space: "Osmosis- the movement of water"
     (r"(?<=[A-Za-z])-(?=\s)", " -"),
+    # brackets, colons and full stops glued between words: "pump(uses ATP)", "Step 1:pump",
+    # "ATP.Step 2", "a)turgid b)plasmolyzed"
+    (r"(?<=[A-Za-z0-9])\((?=[A-Za-z])", " ("),
+    (r"(?<=[A-Za-z])\)(?=[A-Za-z])", ") "),
+    (r"(?<=\d):(?=[A-Za-z])", ": "),
+    (r"(?<=[A-Za-z]{2})\.(?=[A-Z][a-z])", ". "),
+    (r"(?:(?<=^)|(?<=\s))[a-hA-H]\)(?=[A-Za-z])", ""),
+    # a double quote typed for an apostrophe: wasn"t, aren"t
+    (r'(?<=[a-z]n)"(?=t\b)', "'"),
     (r"[\u2212\u2013\u2010\u2011]", "-"),
     (r"\u2014", " - "),
     (r"[\u2018\u2019\u02bc]", "'"),
@@ -47,6 +56,7 @@ _REPLACEMENTS: list[tuple[str, str]] = [
 ]
 _GLUED_AFTER_WORD = 11  # index of "nucleus2.mRNA" in _REPLACEMENTS
 _GLUED_AT_START = 12  # "1.DNA"
+_GLUED_LETTER = 18  # "a)turgid"
 _FUNCTION_WORDS = lexicon.pairs("function_word_fixes")
 _REPLACEMENTS.append(
     (r"(?<![\w/])(?i:" + "|".join(re.escape(w) for w in _FUNCTION_WORDS) + r")(?![\w/])", "")
@@ -82,8 +92,8 @@ def _replacement(group: int, found: str) -> str:
         repl = _FUNCTION_WORDS[found.lower()]
         return repl[0].upper() + repl[1:] if found[0].isupper() else repl
     if group == _GLUED_AFTER_WORD:
-        return f". {found} "  # the item before ends; a new one starts
-    if group == _GLUED_AT_START:
+        return f". {found.lstrip('.')} "  # the item before ends; a new one starts
+    if group in (_GLUED_AT_START, _GLUED_LETTER):
         return f"{found} "
     return _REPLACEMENTS[group][1]
 

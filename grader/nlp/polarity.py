@@ -80,8 +80,27 @@ def polarity(tok: Token, contrasts: dict[int, Token] | None = None) -> Polarity:
             # "the veins are not the same", "the pump never moves K+ out": a sentence's "not"
             # denies what is said of the subject, not the subject itself
             cue = None
+        shared = (
+            cue is not None and came_from is not None and came_from.dep_ == "conj" and cue.head.i == cur.i
+        )
+        if (
+            shared
+            and cue is not None
+            and cue.dep_ in {"det", "amod", "quantmod", "nummod", "advmod"}
+            and cue.i < cur.i
+        ):
+            cue = None  # "no energy, and active transport": the "no" is the first noun's only
+        if cue is not None and came_from is not None and came_from.dep_ == "nsubjpass" and _has_agent(cur):
+            cue = None  # "the gradient isn't made by the channels": the denial is about the "by"
+        if cue is not None and cue.dep_ == "neg" and _until(cur):
+            cue = None  # "the channels do not open until ...": they do open, later
+        if cue is None and came_from is None and cur.pos_ in {"VERB", "AUX"}:
+            cue = _denied_participant(cur)
         if cue is not None:
-            frame = _counterfactual_frame(cur)
+            verb = cur
+            while verb.pos_ not in {"VERB", "AUX"} and verb.head.i != verb.i:
+                verb = verb.head  # "there would be NO gradient": the frame is the verb's
+            frame = _counterfactual_frame(verb)
             if frame:
                 return Polarity(False, cue, counterfactual=True)
             return Polarity(True, cue)
@@ -138,6 +157,35 @@ def _neg_child(tok: Token) -> Token | None:
             quantifier = _negative_quantifier(child)
             if quantifier is not None:
                 return quantifier
+    return None
+
+
+def _has_agent(verb: Token) -> bool:
+    return any(c.dep_ == "agent" for c in verb.children)
+
+
+def _until(verb: Token) -> bool:
+    return any(
+        (c.dep_ == "advcl" and any(m.lower_ == "until" for m in c.children if m.dep_ == "mark"))
+        or (c.dep_ == "prep" and c.lower_ == "until")
+        for c in verb.children
+    )
+
+
+def _denied_participant(verb: Token) -> Token | None:
+    """An event whose doer or object is denied by a quantifier: "LITTLE OR NO sodium gets
+    in", "the channels let NO sodium in", "HARDLY ANY calcium enters"."""
+    for c in verb.children:
+        if c.dep_ not in {"nsubj", "nsubjpass", "dobj"}:
+            continue
+        for d in c.children:
+            if d.dep_ not in {"det", "amod", "advmod", "quantmod"} or d.i > c.i:
+                continue
+            if d.lower_ in NEG_DETS and not _prefixed_non(d):
+                return d
+            found = _negative_quantifier(d)
+            if found is not None:
+                return found
     return None
 
 
@@ -205,8 +253,8 @@ def phrase_after(cue: Token) -> range:
     if nxt.lower_ in SOFTENERS or nxt.is_sent_start:
         return range(0)
     top = nxt
-    while top.head.i != top.i and top.head.i > cue.i:
-        top = top.head
+    while top.head.i != top.i and top.head.i > cue.i and top.head.pos_ not in {"VERB", "AUX"}:
+        top = top.head  # the phrase, not the clause it is the subject of ("rather than sodium rushes in")
     end = top.right_edge.i + 1
     comma = next((t.i for t in doc[cue.i + 1 : end] if t.text in {",", ";"}), None)
     return range(max(top.left_edge.i, cue.i + 1), comma if comma is not None else end)
@@ -249,8 +297,10 @@ def is_counterfactual_clause(verb: Token) -> bool:
 def _counterfactual_frame(tok: Token) -> bool:
     """`tok` carries a negation that belongs to a conditional: 'without ATP the pump can't
     work' (neg on the main verb) or 'if there is no ATP, the pump stops' (neg in the if)."""
-    # negation on a main verb that has a 'without'/'if' condition
-    for child in tok.children:
+    # negation on a main verb that has a 'without'/'if' condition (or on a verb conjoined
+    # with one: "calcium couldn't rush in and the vesicles wouldn't fuse")
+    heads = [tok, tok.head] if tok.dep_ == "conj" else [tok]
+    for child in (c for h in heads for c in h.children):
         if child.dep_ == "prep" and child.lower_ == "without":
             return True
         if child.dep_ == "advcl" and any(

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Token
 
 from . import lexicon
-from .clauses import AGENT, OBJ, OBL, PATIENT, PRED, SUBJ, SUBJ_PART, WEAK, Clause, ClauseModel, Membership
+from .clauses import AGENT, IN, OBJ, OBL, PATIENT, PRED, SUBJ, SUBJ_PART, Clause, ClauseModel, Membership
 from .polarity import is_counterfactual_clause
 
 CAUSE, EFFECT, NEUTRAL = 1, 0, -1
@@ -84,9 +84,18 @@ class Relator:
             return None
         if (a.role, a.prep) == (b.role, b.prep):
             return None  # one slot: "ATP and the pump are both found in cells"
+        for m, other, sign in ((a, b, 1), (b, a, -1)):
+            if m.role == OBL and m.prep in {"because", "due", "thanks"} and other.role != OBL:
+                # "the clay is farther BECAUSE OF its light weight": whatever else the clause says
+                return Relation(sign, _prep_token(m), f"connective: {m.prep}", clause, None)
         if PRED in (a.role, b.role):
             return self._pred_and_cause(a, b)
-        if a.role in WEAK or b.role in WEAK:
+        if a.role == IN or b.role == IN:
+            return None
+        # a mention inside the subject phrase stands for the subject ("DAMAGED bulb A creates
+        # a gap"); inside an object or an oblique it does not ("... to the Y sequence")
+        a, b = _as_subject(a), _as_subject(b)
+        if (a.role, a.prep) == (b.role, b.prep):
             return None
         for side, other, sign in ((a, b, 1), (b, a, -1)):
             noun = side.through
@@ -95,8 +104,6 @@ class Relator:
                 result = noun.lemma_.lower() in lexicon.words("result_nouns")
                 return Relation(sign if result else -sign, noun, f"verb: {noun.text}", clause, noun)
         for m, sign in ((a, 1), (b, -1)):
-            if m.role == OBL and m.prep in {"because", "due", "thanks"}:
-                return Relation(sign, _prep_token(m), f"connective: {m.prep}", clause, None)
             if m.role == OBL and m.prep == "without" and is_counterfactual_clause(clause.pred):
                 # "without ATP the pump would stop": the pump depends on ATP
                 return Relation(sign, _prep_token(m), "counterfactual: without", clause, None)
@@ -129,6 +136,9 @@ class Relator:
         """A mention that is a clause of its own ("the membrane depolarizes") and the cause
         named in it ("... because of the influx", "... by the influx")."""
         pred_side, arg, sign = (a, b, -1) if a.role == PRED else (b, a, 1)
+        if arg.role == OBL and arg.prep == "without" and is_counterfactual_clause(pred_side.clause.pred):
+            # "the membrane can't depolarize without the channels opening"
+            return Relation(sign, _prep_token(arg), "counterfactual: without", arg.clause, None)
         causal = lexicon.words("cause_preps")
         if arg.role == AGENT or (arg.role == OBL and arg.prep in causal):
             return Relation(sign, _prep_token(arg), f"connective: {arg.prep or 'by'}", arg.clause, None)
@@ -179,6 +189,13 @@ class Relator:
         opener = doc[start] if not doc[start].is_punct or start + 1 >= end else doc[start + 1]
         fronted = opener.lower_ in _FRONTED
         between = self.model.text[doc[first[1] - 1].idx : doc[second[0]].idx].lower()
+        sentence = self.model.text[doc[start].idx : doc[end - 1].idx + len(doc[end - 1])].lower()
+        correlative = _CORRELATIVE.search(sentence)
+        if correlative is not None:
+            # "the tighter it is, the higher the pitch": the first half drives the second
+            split = doc[start].idx + correlative.start(1)
+            if doc[first[1] - 1].idx < split <= doc[second[0]].idx:
+                return Relation(sign, doc[second[0]], "connective: the more ..., the more ...")
         if not fronted and not _LINEAR_WORDS & set(_WORD.findall(between)):
             return None  # no connective in the words between them: nothing to read
         if self.in_list(doc[first[0]]):
@@ -192,7 +209,10 @@ class Relator:
             if t.i in self.blocked or t.pos_ == "ADP" or t.dep_ == "prep":
                 continue  # "because OF the gradient" names a cause of one phrase only
             if t.lower_ in _LINEAR_EFFECT and (
-                t.i == 0 or doc[t.i - 1].text in {",", ";", "and"} or t.dep_ in {"cc", "mark"}
+                t.i == 0
+                or doc[t.i - 1].text in {",", ";", "and"}
+                or t.dep_ in {"cc", "mark"}
+                or (t.dep_ == "advmod" and t.head.i > t.i and t.i == t.head.left_edge.i)
             ):
                 return Relation(sign, t, f"connective: {t.text}")
             if t.lower_ in _LINEAR_CAUSE:
@@ -289,6 +309,7 @@ _LINEAR_CAUSE = frozenset({"because", "since"})
 _LINEAR_WORDS = _LINEAR_EFFECT | _LINEAR_CAUSE
 _FRONTED = lexicon.words("cause_marks") - {"as"}
 _WORD = re.compile(r"[a-z]+")
+_CORRELATIVE = re.compile(r"\bthe (?:more|less|\w+er)\b.*?,?\s(the (?:more|less|\w+er)\b)")
 
 
 def _rank(clause: Clause, word: Token, m: Membership) -> int:
@@ -316,6 +337,10 @@ def _rank(clause: Clause, word: Token, m: Membership) -> int:
     if m.role == done:
         return CAUSE if reverse else EFFECT
     return EFFECT
+
+
+def _as_subject(m: Membership) -> Membership:
+    return Membership(m.clause, SUBJ, m.token, None, m.through) if m.role == SUBJ_PART else m
 
 
 def _prep_token(m: Membership) -> Token | None:
