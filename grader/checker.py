@@ -345,7 +345,8 @@ def analyze(checker: Checker, doc: Doc, norm: Normalized, annotate: bool = False
     compiled = checker.compiled
     model = ClauseModel(doc)
     hits = compiled.find(doc, compiled.keyed(doc))
-    mentions = assess(doc, model, hits)
+    live = _live_terms(checker.claims, doc, hits)
+    mentions = assess(doc, model, [h for h in hits if h.kind != "term" or h.owner in live])
     blocked = frozenset(
         i for m in mentions if m.hit.kind != "term" for a, b in m.hit.token_spans() for i in range(a, b)
     )
@@ -387,6 +388,26 @@ def analyze(checker: Checker, doc: Doc, norm: Normalized, annotate: bool = False
         misconceptions=misconceptions,
         feedback=explain.sentences(rubric, credited.results, links, misconceptions, empty, listed_only),
     )
+
+
+def _live_terms(claims: list[ClaimSpec], doc: Doc, hits: list[Hit]) -> set[str]:
+    """The claim terms worth reading: those of claims whose subject and object are both
+    mentioned and one of whose verbs (if it names any) is in the answer."""
+    owners = {h.owner for h in hits if h.kind == "term"}
+    if not owners:
+        return set()
+    lemmas: set[int] | None = None
+    live: set[str] = set()
+    for spec in claims:
+        if spec.subject_owner not in owners or spec.object_owner not in owners:
+            continue
+        if spec.verb_ids is not None:
+            if lemmas is None:
+                lemmas = {int(x) for x in doc.to_array([LEMMA, LOWER]).ravel().tolist()}
+            if not spec.verb_ids & lemmas:
+                continue
+        live.update((spec.subject_owner, spec.object_owner))
+    return live
 
 
 def assess(doc: Doc, model: ClauseModel, hits: list[Hit]) -> list[Assessed]:
@@ -454,17 +475,11 @@ def find_misconceptions(
     for m in mentions:
         if m.hit.kind == "term" and m.claimable:
             terms.setdefault(m.hit.owner, []).append(m)
-    lemmas: set[int] | None = None
     for spec in claims:
+        # (terms of claims with none of their verbs in the answer were left out by analyze)
         subjects, objects = terms.get(spec.subject_owner, []), terms.get(spec.object_owner, [])
         if not subjects or not objects:
             continue
-        if spec.verb_ids is not None:
-            # a claim with verbs needs one of them (or "without") somewhere in the answer
-            if lemmas is None:
-                lemmas = {int(x) for x in doc.to_array([LEMMA, LOWER]).ravel().tolist()}
-            if not spec.verb_ids & lemmas:
-                continue
         for s in subjects:
             for o in objects:
                 if s.sent != o.sent or s.hit.overlaps(o.hit):
