@@ -484,7 +484,8 @@ def find_misconceptions(
             for o in objects:
                 if s.sent != o.sent or s.hit.overlaps(o.hit):
                     continue
-                if arrow_between(doc, *sorted((s.hit.end, o.hit.start))) is not None:
+                lo_end, hi_start = sorted((s.hit.end, o.hit.start))
+                if arrow_between(doc, lo_end, hi_start, relator.model.text) is not None:
                     continue  # "ACh released -> ... sodium": steps of a chain, not one claim
                 claim = _claim(spec, relator, s, o)
                 if claim is None:
@@ -631,7 +632,7 @@ def _relation(
     ends = [ev.hit(a.hit), ev.hit(b.hit)]
     # a student's arrow, within one line (the parser's sentence breaks in arrow chains are unreliable)
     first, second = (a, b) if a.hit.start < b.hit.start else (b, a)
-    arrow = arrow_between(doc, first.hit.end, second.hit.start)
+    arrow = arrow_between(doc, first.hit.end, second.hit.start, relator.model.text)
     if arrow is not None and not _concept_between(
         mentions, first.hit.end, arrow.i, {a.hit.owner, b.hit.owner}
     ):

@@ -363,7 +363,9 @@ def sentence_opener(doc: Doc, sent_start: int, sent_end: int) -> tuple[Token, in
     Returns the opener token and the direction it gives: +1 the earlier sentence
     is the cause ("So ...", "This gradient ..."), -1 the later one ("This is because ...").
     """
-    words = [t for t in doc[sent_start:sent_end] if not (t.is_punct or t.is_space)][:4]
+    words = [t for t in doc[sent_start : min(sent_end, sent_start + 12)] if not (t.is_punct or t.is_space)][
+        :4
+    ]
     if not words:
         return None
     first = words[0]
@@ -386,9 +388,16 @@ def is_pronoun(tok: Token) -> bool:
     return tok.lower_ in lexicon.words("pronouns") and tok.dep_ != "det"
 
 
-def arrow_between(doc: Doc, a_end: int, b_start: int) -> Token | None:
-    """A student's arrow between two mentions ('ATP -> pump'), within one line."""
+def arrow_between(doc: Doc, a_end: int, b_start: int, text: str | None = None) -> Token | None:
+    """A student's arrow between two mentions ('ATP -> pump'), within one line. `text`, the
+    Doc's text when the caller has it, lets most pairs be ruled out without a token."""
     lo, hi = (a_end, b_start) if a_end <= b_start else (b_start, a_end)
+    if hi <= lo:
+        return None
+    if text is not None:
+        between = text[doc[lo].idx : doc[hi - 1].idx + len(doc[hi - 1])]
+        if "->" not in between and "<-" not in between:
+            return None
     arrow = None
     line_break = False
     for t in doc[lo:hi]:
