@@ -30,7 +30,7 @@ from . import lexicon
 from .clauses import AGENT, IN, OBJ, OBL, PATIENT, PRED, SUBJ, SUBJ_PART, Clause, ClauseModel, Membership
 from .polarity import is_counterfactual_clause
 
-CAUSE, EFFECT, NEUTRAL = 1, 0, -1
+CAUSE, EFFECT = 1, 0  # how much a side is the cause in its clause
 MAX_CHAIN = 3  # clauses a causal chain may pass through in one sentence
 
 
