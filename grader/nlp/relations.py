@@ -68,7 +68,7 @@ class Relator:
         found = self._lists.get(start)
         if found is None:
             found = not any(
-                t.i not in self.covered and (t.pos_ in _FUNCTION_POS or t.pos_ == "VERB")
+                t.i not in self.covered and (t.pos_ in _FUNCTION_POS or _predicates(t))
                 for t in self.model.doc[start:end]
                 if not (t.is_punct or t.is_space)
             )
@@ -337,6 +337,18 @@ def _rank(clause: Clause, word: Token, m: Membership) -> int:
     if m.role == done:
         return CAUSE if reverse else EFFECT
     return EFFECT
+
+
+def _predicates(tok: Token) -> bool:
+    """A verb that says something of something: it has a subject, an object or a clause of
+    its own (not a bare participle in a list: "RESTING potential -70 mV")."""
+    if tok.pos_ != "VERB":
+        return False
+    if tok.tag_ in {"VBZ", "VBP", "VBD", "MD"}:
+        return True  # a finite verb
+    return any(
+        c.dep_ in {"nsubj", "nsubjpass", "dobj", "aux", "auxpass", "ccomp", "xcomp"} for c in tok.children
+    )
 
 
 def _as_subject(m: Membership) -> Membership:
