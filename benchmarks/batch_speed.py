@@ -6,16 +6,21 @@ way real student writing makes it grow), then prints, measured in one run:
 
 - answers per second for the raw spaCy pipeline (nlp.pipe on the same texts),
   for the checker alone (Checker.check_many), and for the batch engine with
-  --jobs 1 and --jobs 2 (reading the file, checking rows, scoring, writing the
-  .partial, then the CSV and the JSONL), best of --rounds interleaved rounds,
-  and the ratios (targets: jobs 1 >= 0.8 of raw spaCy, jobs 2 >= 1.7 x jobs 1
-  on two cores);
+  --jobs 1, --jobs 2 and --dask local with two workers (reading the file,
+  checking rows, scoring, writing the .partial, then the CSV and the JSONL;
+  for Dask, starting and stopping the local cluster too), best of --rounds
+  interleaved rounds, and the ratios (targets: jobs 1 >= 0.8 of raw spaCy,
+  jobs 2 >= 1.7 x jobs 1 on two cores, Dask >= 0.9 x jobs 2);
 - the peak memory (max RSS) of a whole `grader batch` run, from process start
-  to exit, on 10,000 and on 100,000 rows: of the batch process, which holds
-  the resume index, and of its largest worker (target: the larger run needs
-  far less than 10 times the smaller one).
+  to exit, on 10,000 and on 100,000 rows, with --jobs 2 and with --dask local:
+  of the batch process (the driver), which holds the resume index, and of its
+  largest worker (target: the larger run needs far less than 10 times the
+  smaller one).
 
     .venv/bin/python benchmarks/batch_speed.py [--answers 20000] [--memory-rows 10000 100000]
+        [--dask local|ADDRESS|'']
+
+--dask needs the dask extra (pip install -e '.[dask]'); '' leaves it out.
 
 The whole run takes about 20 minutes on two cores; --rounds 1 and smaller
 --answers or --memory-rows give a quick look.
@@ -29,6 +34,7 @@ import json
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -139,19 +145,29 @@ def speed(args: argparse.Namespace, rubrics: RubricSet, tmp: Path) -> None:
             for _ in Checker(rubrics.rubrics[q], nlp).check_many(answers):
                 pass
 
-    def batch(jobs: int) -> None:
-        result = run_batch(rubrics, src, Outputs.beside(tmp / f"jobs{jobs}.csv"), jobs=jobs, fresh=True)
-        assert result.scored == len(texts), result
+    driver_cpu: list[float] = []  # seconds of this process's CPU per --dask run
 
+    def batch(jobs: int, dask: str | None = None) -> None:
+        out = Outputs.beside(tmp / ("dask.csv" if dask else f"jobs{jobs}.csv"))
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        result = run_batch(rubrics, src, out, jobs=jobs, fresh=True, dask=dask)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        assert result.scored == len(texts), result
+        if dask:
+            driver_cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+
+    runs = [
+        ("raw", raw_pipe),
+        ("checker", checker_alone),
+        ("jobs1", lambda: batch(1)),
+        ("jobs2", lambda: batch(2)),
+    ]
+    if args.dask:
+        runs.append(("dask", lambda: batch(2, args.dask)))
     best: dict[str, float] = {}
-    # rounds interleave the four runs, so a busy spell on a shared machine hits them alike
+    # rounds interleave the runs, so a busy spell on a shared machine hits them alike
     for _ in range(args.rounds):
-        for name, run in (
-            ("raw", raw_pipe),
-            ("checker", checker_alone),
-            ("jobs1", lambda: batch(1)),
-            ("jobs2", lambda: batch(2)),
-        ):
+        for name, run in runs:
             start = time.perf_counter()
             run()
             rate = len(texts) / (time.perf_counter() - start)
@@ -173,8 +189,26 @@ def speed(args: argparse.Namespace, rubrics: RubricSet, tmp: Path) -> None:
         rates[2],
         f"({rates[2] / rates[1]:.2f} x jobs 1; target >= 1.7 on 2 cores)",
     )
+    if args.dask:
+        where = "2 workers" if args.dask == "local" else "the cluster's workers"
+        line(
+            f"grader batch --dask {args.dask}"[:34],
+            best["dask"],
+            f"({where}; {best['dask'] / rates[2]:.2f} x jobs 2; target >= 0.9)",
+        )
     print(f"batch engine cost over the checker alone: {100 * (checker / rates[1] - 1):.1f}%")
     print(f"jobs 1 and jobs 2 wrote identical files: {same}")
+    if args.dask:
+        same = all(
+            (tmp / f"jobs1{s}").read_bytes() == (tmp / f"dask{s}").read_bytes() for s in (".csv", ".jsonl")
+        )
+        print(f"jobs 1 and --dask {args.dask} wrote identical files: {same}")
+        # what bounds a large cluster: the driver reads, checks and writes every answer itself
+        per = min(driver_cpu) / len(texts)
+        print(
+            f"driver CPU with --dask {args.dask}: {1000 * per:.2f} ms per answer (its cluster's start "
+            f"included): one driver keeps up with about {1 / per:,.0f} answers/s of workers"
+        )
 
 
 def main() -> None:
@@ -183,7 +217,19 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2, help="speed runs: best of this many rounds")
     ap.add_argument("--memory-rows", type=int, nargs="*", default=[10_000, 100_000])
     ap.add_argument("--memory-jobs", type=int, default=2, help="--jobs for the memory runs")
+    ap.add_argument(
+        "--dask",
+        default="local",
+        metavar="local|ADDRESS|''",
+        help="also run grader batch --dask this (default: local, two workers); '' for none",
+    )
     args = ap.parse_args()
+    if args.dask:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            print("Dask is not installed (pip install -e '.[dask]'): the --dask rows are left out")
+            args.dask = ""
 
     rubrics = RubricSet.from_arg(str(RUBRICS))
     with tempfile.TemporaryDirectory() as tmp_name:
@@ -191,26 +237,32 @@ def main() -> None:
         if args.answers > 0:
             speed(args, rubrics, tmp)
 
-        peaks = {}
+        executors = [f"--jobs {args.memory_jobs}"]
+        if args.dask:
+            executors.append(f"--dask {args.dask} --jobs {args.memory_jobs}")
+        peaks: dict[str, dict[int, float]] = {e: {} for e in executors}
         for rows in args.memory_rows:
             big = tmp / f"class-{rows}.csv"
             make_class(big, rows)
-            cli = ["batch", str(RUBRICS), str(big), "-o", str(tmp / f"mem-{rows}.csv")]
-            peak, seconds = peak_rss_mb(cli + ["--jobs", str(args.memory_jobs), "--quiet"])
-            peaks[rows] = peak["parent"]
-            workers = f", largest worker {peak['worker']:.1f} MB" if args.memory_jobs > 1 else ""
-            end = f", {peak['end']:.1f} MB at the end" if peak["end"] else ""
-            print(
-                f"peak memory, {rows:>7,} rows (--jobs {args.memory_jobs}): batch process "
-                f"{peak['parent']:.1f} MB{end}{workers}  ({seconds:.0f} s)"
-            )
-        if len(peaks) >= 2:
-            lo, hi = min(peaks), max(peaks)
-            ratio = peaks[hi] / peaks[lo]
-            print(
-                f"batch process memory, {hi:,} rows / {lo:,} rows: {ratio:.2f} x for {hi / lo:.0f} x "
-                "the rows (target < 10 x)"
-            )
+            for executor in executors:
+                cli = ["batch", str(RUBRICS), str(big), "-o", str(tmp / f"mem-{rows}.csv"), "--fresh"]
+                peak, seconds = peak_rss_mb(cli + executor.split() + ["--quiet"])
+                peaks[executor][rows] = peak["parent"]
+                # a Dask worker's scoring processes are not its children's peak: left out
+                workers = f", largest worker {peak['worker']:.1f} MB" if "--dask" not in executor else ""
+                end = f", {peak['end']:.1f} MB at the end" if peak["end"] else ""
+                print(
+                    f"peak memory, {rows:>7,} rows ({executor}): batch process "
+                    f"{peak['parent']:.1f} MB{end}{workers}  ({seconds:.0f} s)"
+                )
+        for executor, by_rows in peaks.items():
+            if len(by_rows) >= 2:
+                lo, hi = min(by_rows), max(by_rows)
+                ratio = by_rows[hi] / by_rows[lo]
+                print(
+                    f"batch process memory ({executor}), {hi:,} rows / {lo:,} rows: {ratio:.2f} x "
+                    f"for {hi / lo:.0f} x the rows (target < 10 x)"
+                )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 rows      which rows are scored (columns, the rubric each names, bad rows)
 store     output paths, the lock on them, the resumable record store
 workers   scoring in this process or in worker processes, each answer within its time budget
+distributed  scoring on a Dask cluster (--dask; the optional dask extra), scorer its scoring processes
 engine    run_batch(): the run from the first row to the final files
 job       run_job(): a whole `grader batch`, with the class report and the gradebook files
 """

@@ -1,7 +1,7 @@
 """The batch engine: a table of answers in; records, the scores CSV and the errors file out.
 
     rows (io.tables.read_rows, streamed) -> RowChecker (bad id, duplicate, question, size)
-        -> workers.score in this process, or chunks sent to a WorkerPool
+        -> workers.score in this process, or chunks sent to a WorkerPool or a Dask cluster
         -> one Record per answer appended to the RecordStore (<out>.jsonl.partial)
         -> at the end: <out>.jsonl and <out>.csv in input order; each Record to the sinks
            (the class report's counts, the gradebook)
@@ -177,6 +177,7 @@ class _Run:
         count_rows: bool,
         time_limit: float | None,
         encoding: str | None,
+        dask: str | None = None,
     ):
         self.rubrics = rubrics
         self.input = input_path
@@ -190,6 +191,7 @@ class _Run:
         self.count_rows = count_rows
         self.time_limit = time_limit
         self.encoding = encoding
+        self.dask = dask
         self.rows = RowChecker(rubrics, columns)
         self.result = BatchResult(outputs)
         self.order: list[Key] = []  # valid rows, input order
@@ -239,14 +241,18 @@ class _Run:
         self.check_paths()
         started = time.perf_counter()
         store: RecordStore | None = None
+        cluster: Any = None
         done = False
         lock = OutputLock(self.outputs)
         try:
             lock.acquire()  # before anything is read or written: another run may hold these files
+            # fail fast on a missing file, column or encoding, before loading spaCy
+            next(iter(self.read()), None)
+            if self.dask is not None:
+                from .distributed import DaskCluster  # Dask is an optional extra
+
+                cluster = DaskCluster(self.dask, self.jobs)  # no scheduler: one line, before any work
             total = sum(1 for _ in self.read()) if self.count_rows else None
-            if total is None:
-                # still fail fast on a missing file, column or encoding, before loading spaCy
-                next(iter(self.read()), None)
             self.result.warnings.clear()  # the reading above said them already; the run says them again
             nlp = load_pipeline(self.model)
             cal = self.calibrations
@@ -256,7 +262,11 @@ class _Run:
             fingerprints = {rid: scored_with(r, pipeline, cal.get(rid)) for rid, r in rubrics.items()}
             store = RecordStore(self.outputs, fingerprints, self.fresh, self.interrupts)
             self.progress.start(total)
-            if self.jobs <= 1:
+            if cluster is not None:
+                shipped = {rid: r.model_dump_json(by_alias=True) for rid, r in rubrics.items()}
+                cluster.start(shipped, fingerprints, pipeline, self.model, cal, self.time_limit)
+                self._remote(self.tasks(store), cluster, store)
+            elif self.jobs <= 1:
                 self._inline(self.tasks(store), checkers, fingerprints, store)
             else:
                 self._pool(self.tasks(store), fingerprints, store)
@@ -268,6 +278,8 @@ class _Run:
             self.result.interrupted = True
             raise BatchInterrupted(self.result) from None
         finally:
+            if cluster is not None:
+                cluster.close()
             if store is not None:
                 self.result.scored = store.appended
                 store.close()
@@ -313,6 +325,14 @@ class _Run:
             pool.close()
         finally:
             pool.terminate()
+
+    def _remote(self, tasks: Iterator[Task], cluster: Any, store: RecordStore) -> None:
+        """Chunks scored on a Dask cluster (see distributed.py), each written as it comes back."""
+        for outcomes in cluster.results(chunks(tasks, self.chunk)):
+            buffer: list[tuple[Key, str, bytes]] = []
+            for outcome in outcomes:
+                self._take(outcome, buffer)
+            self._write(store, buffer)
 
     def _collect(self, store: RecordStore, chunk: list[Task], pending: Any) -> None:
         buffer: list[tuple[Key, str, bytes]] = []
@@ -376,6 +396,7 @@ def run_batch(
     sinks: Iterable[RecordSink] = (),
     time_limit: float | None = DEFAULT_TIME_LIMIT,
     encoding: str | None = None,
+    dask: str | None = None,
 ) -> BatchResult:
     """Score every row of `input_path`; write outputs.csv and outputs.jsonl (and outputs.errors).
 
@@ -386,7 +407,9 @@ def run_batch(
     budget in seconds (None: none); an answer past it is a bad row. `encoding` is the
     input's, when it is not UTF-8 or UTF-16 with a BOM. Raises BatchInterrupted on Ctrl-C
     or SIGTERM after keeping every finished answer, and OutputsBusy when another run
-    holds the outputs.
+    holds the outputs. `dask` scores on a Dask cluster instead of in local processes:
+    a scheduler's address (tcp://HOST:8786), or "local" for a LocalCluster of `jobs`
+    worker processes (needs the dask extra).
     """
     if jobs < 1:
         raise GraderError(f"--jobs {jobs}: give 1 or more processes")
@@ -406,6 +429,7 @@ def run_batch(
         count_rows=count_rows,
         time_limit=time_limit,
         encoding=encoding,
+        dask=dask,
     )
     with run.interrupts.installed():
         return run.run(list(sinks))

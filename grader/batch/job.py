@@ -39,6 +39,7 @@ class BatchJob:
     rubrics_dir: Path | None = None
     time_limit: float | None = DEFAULT_TIME_LIMIT
     encoding: str | None = None
+    dask: str | None = None  # a Dask scheduler's address, or "local"
 
 
 @dataclass
@@ -81,6 +82,8 @@ def run_job(job: BatchJob, progress: Progress | None = None) -> JobResult:
     if job.fresh and job.resume:
         raise GraderError("--fresh and --resume contradict each other; give one")
     jobs = job.jobs if job.jobs != 0 else (os.cpu_count() or 1)
+    if job.dask is not None:
+        from . import distributed  # noqa: F401  (without the dask extra: how to install it, at once)
     unknown = [k for k in job.exports if k not in FORMATS]
     if unknown:
         raise GraderError(f"--export {unknown[0]}: unknown gradebook; give one of {', '.join(FORMATS)}")
@@ -134,6 +137,7 @@ def run_job(job: BatchJob, progress: Progress | None = None) -> JobResult:
         sinks=sinks,
         time_limit=job.time_limit,
         encoding=job.encoding,
+        dask=job.dask,
     )
     written = [str(outputs.csv), str(outputs.jsonl)]
     if job.report is not None:

@@ -91,6 +91,17 @@ def _init_worker(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the pool stops its workers with SIGTERM
     _die_with_parent(parent)
+    _build_worker(rubric_json, fingerprints, model, calibrations, time_limit)
+
+
+def _build_worker(
+    rubric_json: dict[str, str],
+    fingerprints: dict[str, str],
+    model: str | None,
+    calibrations: dict[str, Calibration],
+    time_limit: float | None,
+) -> None:
+    """The pipeline and the compiled rubrics this process scores with, once."""
     nlp = load_pipeline(model)
     _worker["checkers"] = {
         rid: Checker(Rubric.model_validate_json(js), nlp, calibration=calibrations.get(rid))

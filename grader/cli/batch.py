@@ -97,7 +97,21 @@ class BarProgress:
     help="Columns of a multi-part question's parts, {part} standing for the part's id, "
     "e.g. 'Q3{part}' [ANSWER-COL_{part}: answer_a, answer_b, ...].",
 )
-@click.option("-j", "--jobs", default=1, show_default=True, type=int, help="Processes; 0 means one per CPU.")
+@click.option(
+    "-j",
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Processes; 0 means one per CPU. With --dask local: Dask workers.",
+)
+@click.option(
+    "--dask",
+    metavar="ADDRESS|local",
+    default=None,
+    help="Score on a Dask cluster: its scheduler (tcp://HOST:8786), or 'local' for --jobs workers "
+    "on this machine. Needs: pip install 'grader[dask]'.",
+)
 @click.option(
     "--chunk-size",
     default=DEFAULT_CHUNK,
@@ -126,6 +140,7 @@ def batch(  # type: ignore[no-untyped-def]
     question_col,
     part_cols,
     jobs,
+    dask,
     chunk_size,
     fresh,
     resume,
@@ -154,6 +169,7 @@ def batch(  # type: ignore[no-untyped-def]
         exports=tuple(exports),
         columns=Columns(id=id_col, answer=answer_col, question=question_col or None, parts=part_cols),
         jobs=jobs,
+        dask=dask,
         chunk_size=chunk_size,
         fresh=fresh,
         resume=resume,
