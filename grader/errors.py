@@ -5,7 +5,7 @@ Exit codes (also in the README):
   1  the work ran but something the user asked to check failed
      (a rubric's own examples, some batch rows, a check past its time limit)
   2  bad input: a missing or unreadable file, a bad rubric, a bad option,
-     outputs another batch run is writing
+     outputs another batch run is writing, a Dask cluster that cannot score the run
   130  interrupted (Ctrl-C)
 """
 
