@@ -17,7 +17,7 @@ before it found to a new, immutable result (nothing is changed after it is made)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Protocol
@@ -148,13 +148,26 @@ class Checker:
             return self._calibrated(self._check_parts(norm.original))
         return self._calibrated(analyze(self, doc, norm, annotate=annotate))
 
+    def check_parts(self, answer: str, segments: Sequence[Segment]) -> Feedback:
+        """Feedback for an answer to a multi-part question whose parts are already apart
+        (`parts.join_parts`: one column per part in a class file): each segment is checked
+        against its part as it is, without looking for markers again."""
+        if not self.parts:
+            raise ValueError(f"{self.rubric.id} has no parts; use check()")
+        if [s.part for s in segments] != list(self.parts):
+            raise ValueError(f"give one segment per part, in order: {', '.join(self.parts)}")
+        _validate(answer)
+        return self._calibrated(self._check_parts(answer, segments))
+
     def _calibrated(self, fb: Feedback) -> Feedback:
         return self.calibration.apply(fb) if self.calibration is not None else fb
 
-    def _check_parts(self, answer: str) -> Feedback:
-        """Split the answer by its part markers, check each part against its own part of
-        the rubric, and put the findings together (offsets into the whole answer)."""
-        segments = split_parts(answer, list(self.parts))
+    def _check_parts(self, answer: str, segments: Sequence[Segment] | None = None) -> Feedback:
+        """Split the answer by its part markers (unless `segments` says where the parts are),
+        check each part against its own part of the rubric, and put the findings together
+        (offsets into the whole answer)."""
+        if segments is None:
+            segments = split_parts(answer, list(self.parts))
         docs = self.nlp.pipe(answer[s.start : s.end] for s in segments)
         found: list[tuple[Segment, Feedback]] = []
         for seg, doc in zip(segments, docs, strict=True):
@@ -175,12 +188,8 @@ class Checker:
         return Feedback(
             rubric=rubric.id,
             pipeline=self.pipeline,
-            score=score(
-                rubric,
-                [c.id for c in concepts if c.status == "present"],
-                [lk.key for lk in links if lk.status == "present"],
-                [m.id for m in misconceptions],
-            ),
+            # the parts' own scores, each capped as its part says (list_max), add up
+            score=float(min(sum(fb.score for _, fb in found), rubric.max_score())),
             max_score=rubric.max_score(),
             concepts=concepts,
             links=links,
@@ -336,7 +345,8 @@ def analyze(checker: Checker, doc: Doc, norm: Normalized, annotate: bool = False
     compiled = checker.compiled
     model = ClauseModel(doc)
     hits = compiled.find(doc, compiled.keyed(doc))
-    mentions = assess(doc, model, hits)
+    live = _live_terms(checker.claims, doc, hits)
+    mentions = assess(doc, model, [h for h in hits if h.kind != "term" or h.owner in live])
     blocked = frozenset(
         i for m in mentions if m.hit.kind != "term" for a, b in m.hit.token_spans() for i in range(a, b)
     )
@@ -378,6 +388,26 @@ def analyze(checker: Checker, doc: Doc, norm: Normalized, annotate: bool = False
         misconceptions=misconceptions,
         feedback=explain.sentences(rubric, credited.results, links, misconceptions, empty, listed_only),
     )
+
+
+def _live_terms(claims: list[ClaimSpec], doc: Doc, hits: list[Hit]) -> set[str]:
+    """The claim terms worth reading: those of claims whose subject and object are both
+    mentioned and one of whose verbs (if it names any) is in the answer."""
+    owners = {h.owner for h in hits if h.kind == "term"}
+    if not owners:
+        return set()
+    lemmas: set[int] | None = None
+    live: set[str] = set()
+    for spec in claims:
+        if spec.subject_owner not in owners or spec.object_owner not in owners:
+            continue
+        if spec.verb_ids is not None:
+            if lemmas is None:
+                lemmas = {int(x) for x in doc.to_array([LEMMA, LOWER]).ravel().tolist()}
+            if not spec.verb_ids & lemmas:
+                continue
+        live.update((spec.subject_owner, spec.object_owner))
+    return live
 
 
 def assess(doc: Doc, model: ClauseModel, hits: list[Hit]) -> list[Assessed]:
@@ -445,22 +475,17 @@ def find_misconceptions(
     for m in mentions:
         if m.hit.kind == "term" and m.claimable:
             terms.setdefault(m.hit.owner, []).append(m)
-    lemmas: set[int] | None = None
     for spec in claims:
+        # (terms of claims with none of their verbs in the answer were left out by analyze)
         subjects, objects = terms.get(spec.subject_owner, []), terms.get(spec.object_owner, [])
         if not subjects or not objects:
             continue
-        if spec.verb_ids is not None:
-            # a claim with verbs needs one of them (or "without") somewhere in the answer
-            if lemmas is None:
-                lemmas = {int(x) for x in doc.to_array([LEMMA, LOWER]).ravel().tolist()}
-            if not spec.verb_ids & lemmas:
-                continue
         for s in subjects:
             for o in objects:
                 if s.sent != o.sent or s.hit.overlaps(o.hit):
                     continue
-                if arrow_between(doc, *sorted((s.hit.end, o.hit.start))) is not None:
+                lo_end, hi_start = sorted((s.hit.end, o.hit.start))
+                if arrow_between(doc, lo_end, hi_start, relator.model.text) is not None:
                     continue  # "ACh released -> ... sodium": steps of a chain, not one claim
                 claim = _claim(spec, relator, s, o)
                 if claim is None:
@@ -607,7 +632,7 @@ def _relation(
     ends = [ev.hit(a.hit), ev.hit(b.hit)]
     # a student's arrow, within one line (the parser's sentence breaks in arrow chains are unreliable)
     first, second = (a, b) if a.hit.start < b.hit.start else (b, a)
-    arrow = arrow_between(doc, first.hit.end, second.hit.start)
+    arrow = arrow_between(doc, first.hit.end, second.hit.start, relator.model.text)
     if arrow is not None and not _concept_between(
         mentions, first.hit.end, arrow.i, {a.hit.owner, b.hit.owner}
     ):

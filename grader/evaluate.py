@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 HIGH_FRACTION = 2 / 3  # "scored high": at least two thirds of the rubric's maximum
 LOW_FRACTION = 1 / 3  # "scored low": at most one third of it
+MAX_LEVEL_COLUMNS = 11  # per-level tables: a 0-10 scale has a column per level
 
 _TRUE = {"1", "y", "yes", "true", "x", "present", "credited"}
 _FALSE = {"0", "n", "no", "false", "", "missing", "absent", "-"}
@@ -324,48 +325,92 @@ class Evaluation:
 
     # --- per rubric point ---------------------------------------------------------
 
+    def _tests(self) -> list[tuple[str, str, str, Any]]:
+        """(point, kind, label, credited(feedback)) for every concept, link and misconception."""
+        out: list[tuple[str, str, str, Any]] = []
+        for c in self.rubric.concepts:
+            out.append((c.id, "concept", c.label.strip(), lambda fb, i=c.id: i in fb.credited_concepts))
+        for lk in self.rubric.links:
+            out.append((lk.key, "link", lk.key, lambda fb, k=lk.key: k in fb.credited_links))
+        for m in self.rubric.misconceptions:
+            out.append(
+                (
+                    m.id,
+                    "misconception",
+                    (m.label or m.id).strip(),
+                    lambda fb, i=m.id: i in fb.misconception_ids,
+                )
+            )
+        return out
+
+    def level_groups(self) -> list[LevelGroup]:
+        """The teacher's score levels as columns (consecutive levels share one on a long scale)."""
+        return level_groups(self.scored.scores)
+
     def point_rates(self) -> list[dict[str, Any]]:
-        """How often each rubric point was credited in answers the teacher scored high vs. low."""
-        high = [fb for a, fb in self._pairs() if a.score >= self.high_from]
-        low = [fb for a, fb in self._pairs() if a.score <= self.low_to]
+        """How often each rubric point was credited at each of the teacher's score levels
+        (`by_level`), and in answers scored high vs. low (`high_rate`, `low_rate`)."""
+        pairs = self._pairs()
+        high = [fb for a, fb in pairs if a.score >= self.high_from]
+        low = [fb for a, fb in pairs if a.score <= self.low_to]
+        groups = self.level_groups()
+        at_level = [[fb for a, fb in pairs if g.holds(a.score)] for g in groups]
 
         def rate(group: list[Feedback], test: Any) -> float | None:
             return sum(1 for fb in group if test(fb)) / len(group) if group else None
 
         rows: list[dict[str, Any]] = []
-        for c in self.rubric.concepts:
+        for point, kind, label, test in self._tests():
             rows.append(
                 {
-                    "point": c.id,
-                    "kind": "concept",
-                    "label": c.label.strip(),
-                    "high_rate": rate(high, lambda fb, i=c.id: i in fb.credited_concepts),
-                    "low_rate": rate(low, lambda fb, i=c.id: i in fb.credited_concepts),
+                    "point": point,
+                    "kind": kind,
+                    "label": label,
+                    "by_level": [
+                        {"level": g.name, "n": len(fbs), "rate": rate(fbs, test)}
+                        for g, fbs in zip(groups, at_level, strict=True)
+                    ],
+                    "high_rate": rate(high, test),
+                    "low_rate": rate(low, test),
+                    "high_n": len(high),
+                    "low_n": len(low),
                 }
             )
-        for lk in self.rubric.links:
-            rows.append(
-                {
-                    "point": lk.key,
-                    "kind": "link",
-                    "label": lk.key,
-                    "high_rate": rate(high, lambda fb, k=lk.key: k in fb.credited_links),
-                    "low_rate": rate(low, lambda fb, k=lk.key: k in fb.credited_links),
-                }
-            )
-        for m in self.rubric.misconceptions:
-            rows.append(
-                {
-                    "point": m.id,
-                    "kind": "misconception",
-                    "label": (m.label or m.id).strip(),
-                    "high_rate": rate(high, lambda fb, i=m.id: i in fb.misconception_ids),
-                    "low_rate": rate(low, lambda fb, i=m.id: i in fb.misconception_ids),
-                }
-            )
-        for r in rows:
-            r["high_n"], r["low_n"] = len(high), len(low)
         return rows
+
+    def boundaries(self, points: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """Each line the teacher draws between two neighbouring score levels (0|1, 1|2, ...):
+        how many answers the machine put on the other side of it, either way, and the rubric
+        points whose credit rises most across it (what the teacher seems to draw it by)."""
+        points = self.point_rates() if points is None else points
+        groups = self.level_groups()
+        pairs = self._pairs()
+        out = []
+        for i in range(len(groups) - 1):
+            lower, upper = groups[i], groups[i + 1]
+            cut = (lower.hi + upper.lo) / 2
+            below = [(a, fb) for a, fb in pairs if a.score <= lower.hi]
+            above = [(a, fb) for a, fb in pairs if a.score >= upper.lo]
+            rises = []
+            for p in points:
+                if p["kind"] == "misconception":
+                    continue
+                lo_rate, hi_rate = p["by_level"][i]["rate"], p["by_level"][i + 1]["rate"]
+                if lo_rate is not None and hi_rate is not None and hi_rate - lo_rate > 0:
+                    rises.append({"point": p["point"], "rise": hi_rate - lo_rate})
+            rises.sort(key=lambda r: -r["rise"])
+            out.append(
+                {
+                    "between": [lower.name, upper.name],
+                    "cut": _num(cut),
+                    "teacher_below": len(below),
+                    "teacher_above": len(above),
+                    "machine_higher": sum(1 for _, fb in below if fb.score > cut),
+                    "machine_lower": sum(1 for _, fb in above if fb.score < cut),
+                    "rising_points": rises[:3],
+                }
+            )
+        return out
 
     def point_labels(self) -> list[dict[str, Any]]:
         """Where the teacher labelled rubric points per answer: the machine's credit against them."""
@@ -410,6 +455,7 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         m = self.machine
+        points = self.point_rates()
         return {
             "rubric": self.rubric.id,
             "rubric_hash": self.rubric.content_hash,
@@ -430,12 +476,54 @@ class Evaluation:
             "machine_on_double_scored": self.machine_on_second.to_dict() if self.machine_on_second else None,
             "high_from": _num(self.high_from),
             "low_to": _num(self.low_to),
-            "points": self.point_rates(),
+            "points": points,
+            "score_levels": [
+                {"level": g.name, "from": _num(g.lo), "to": _num(g.hi)} for g in self.level_groups()
+            ],
+            "boundaries": self.boundaries(points),
             "point_labels": self.point_labels(),
             "disagreements": self.disagreements(),
             "skipped": [{"line": s.line, "id": s.id, "reason": s.reason} for s in self.scored.skipped],
             "unscored": self.scored.unscored,
         }
+
+
+@dataclass(frozen=True)
+class LevelGroup:
+    """One column of the per-level tables: a teacher score level, or a run of them."""
+
+    lo: float
+    hi: float
+
+    @property
+    def name(self) -> str:
+        return _fmt(self.lo) if self.lo == self.hi else f"{_fmt(self.lo)}-{_fmt(self.hi)}"
+
+    def holds(self, score: float) -> bool:
+        return self.lo <= score <= self.hi
+
+
+def level_groups(scores: Sequence[float], most: int = MAX_LEVEL_COLUMNS) -> list[LevelGroup]:
+    """The levels the teacher used, each its own column; past `most` levels (a 0-20 scale),
+    runs of neighbouring levels with about as many answers each share a column."""
+    levels = sorted({float(s) for s in scores})
+    if len(levels) <= most:
+        return [LevelGroup(lv, lv) for lv in levels]
+    counts = {lv: 0 for lv in levels}
+    for s in scores:
+        counts[float(s)] += 1
+    per_group = len(scores) / most
+    groups: list[LevelGroup] = []
+    start, filled = levels[0], 0
+    for i, lv in enumerate(levels):
+        filled += counts[lv]
+        left = len(levels) - i - 1  # levels after this one
+        to_make = most - len(groups) - 1  # columns still to fill after this one
+        if left == 0 or (to_make > 0 and (filled >= per_group or left <= to_make)):
+            groups.append(LevelGroup(start, lv))
+            if left:
+                start, filled = levels[i + 1], 0
+    return groups
 
 
 def _disagreement(a: ScoredAnswer, fb: Feedback) -> dict[str, Any]:

@@ -95,6 +95,33 @@ class Feedback(BaseModel):
     def misconception_ids(self) -> list[str]:
         return [m.id for m in self.misconceptions]
 
+    def for_part(self, part_id: str) -> Feedback:
+        """One part of a multi-part answer as a Feedback of its own: the part's concepts,
+        links and misconceptions (ids still prefixed, offsets still into the whole answer),
+        its feedback sentences without the "(a) " they start with, and its score."""
+        part = next((p for p in self.parts or [] if p.id == part_id), None)
+        if part is None:
+            raise KeyError(f"no part '{part_id}' in this feedback")
+        prefix, mark = f"{part_id}.", f"({part_id}) "
+        return Feedback(
+            schema_version=self.schema_version,
+            rubric=self.rubric,
+            pipeline=self.pipeline,
+            score=part.score,
+            max_score=part.max_score,
+            concepts=[c for c in self.concepts if c.id.startswith(prefix)],
+            links=[lk for lk in self.links if lk.from_.startswith(prefix)],
+            misconceptions=[m for m in self.misconceptions if m.id.startswith(prefix)],
+            feedback=[s[len(mark) :] for s in self.feedback if s.startswith(mark)],
+        )
+
+    @property
+    def overall_feedback(self) -> list[str]:
+        """The sentences about no one part ("You have not written anything yet."); all of
+        them for a single-part answer."""
+        marks = tuple(f"({p.id}) " for p in self.parts or [])
+        return [s for s in self.feedback if not (marks and s.startswith(marks))]
+
     @model_serializer(mode="wrap")
     def _without_empty_parts(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # a single-part answer keeps the JSON it always had: no "parts" key

@@ -9,6 +9,7 @@ answer with no markers is read whole for every part, as an AP reader does.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 _START = r"(?:^|(?<=\n)|(?<=[.!?;]\s)|(?<=[.!?;]\s\s))[ \t]*"
@@ -64,6 +65,25 @@ def split_parts(answer: str, part_ids: list[str]) -> list[Segment]:
         else:
             out.append(Segment(p, len(answer), len(answer), True))
     return out
+
+
+def join_parts(texts: Mapping[str, str], part_ids: list[str]) -> tuple[str, list[Segment]]:
+    """An answer given part by part (one column per part in a class file) as one text, each
+    part after its marker on a line of its own ("(a) ...\n(b) ...", a part with no text
+    keeps its bare marker), and the segments that say exactly where each part is: the
+    parts are never split again, so a "(b)" written inside part a stays in part a."""
+    pieces: list[str] = []
+    segments: list[Segment] = []
+    at = 0
+    for n, pid in enumerate(part_ids):
+        marker = f"({pid})"
+        text = texts.get(pid, "").strip()
+        piece = f"{marker} {text}" if text else marker
+        start = at + len(marker) + (1 if text else 0)
+        segments.append(Segment(pid, start, at + len(piece), True))
+        pieces.append(piece)
+        at += len(piece) + (1 if n + 1 < len(part_ids) else 0)
+    return "\n".join(pieces), segments
 
 
 def _looks_like_a_word(answer: str, m: re.Match[str]) -> bool:

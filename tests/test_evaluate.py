@@ -242,3 +242,79 @@ def test_check_scored_keeps_order(seed_checker):
     again = check_scored(seed_checker, list(reversed(subset)))
     assert [fb.score for fb in again] == [seed_checker.check(a.answer).score for a in reversed(subset)]
     assert not math.isnan(sum(fb.score for fb in again))
+
+
+# --- per score level and the lines between levels ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def salt_eval(nlp):
+    from _salt import CLASS, DRAFT
+
+    from grader import Checker
+    from grader.evaluate import ScoredAnswer, ScoredSet
+    from grader.rubric import parse_rubric
+
+    rubric = parse_rubric(DRAFT)
+    answers = [ScoredAnswer(f"a{i}", i + 2, text, score) for i, (score, text) in enumerate(CLASS)]
+    feedbacks = check_scored(Checker(rubric, nlp), answers)
+    return Evaluation(rubric, ScoredSet("class.csv", answers, []), feedbacks).to_dict(), feedbacks
+
+
+def test_point_rates_at_every_level_the_teacher_used(salt_eval):
+    from _salt import CLASS
+
+    data, feedbacks = salt_eval
+    assert [lv["level"] for lv in data["score_levels"]] == ["0", "1", "2", "3"]
+    for p in data["points"]:
+        assert [lv["level"] for lv in p["by_level"]] == ["0", "1", "2", "3"]
+        assert [lv["n"] for lv in p["by_level"]] == [9, 1, 4, 6]
+    # worked out from the feedbacks, level by level
+    evaporate = next(p for p in data["points"] if p["point"] == "evaporate")
+    for lv in evaporate["by_level"]:
+        at = [fb for (score, _), fb in zip(CLASS, feedbacks, strict=True) if str(score) == lv["level"]]
+        assert lv["rate"] == pytest.approx(sum("evaporate" in fb.credited_concepts for fb in at) / len(at))
+    # "dish" credits evaporation in answers scored 0 and 1: the 0/1 line shows it
+    assert evaporate["by_level"][0]["rate"] > 0 and evaporate["by_level"][1]["rate"] == 1
+
+
+def test_boundaries_count_answers_on_the_wrong_side(salt_eval):
+    from _salt import CLASS
+
+    data, feedbacks = salt_eval
+    lines = {tuple(b["between"]): b for b in data["boundaries"]}
+    assert list(lines) == [("0", "1"), ("1", "2"), ("2", "3")]
+    for (lo, hi), b in lines.items():
+        cut = (float(lo) + float(hi)) / 2
+        pairs = list(zip([s for s, _ in CLASS], [fb.score for fb in feedbacks], strict=True))
+        assert b["teacher_below"] == sum(t < cut for t, _ in pairs)
+        assert b["machine_higher"] == sum(t < cut < m for t, m in pairs)
+        assert b["machine_lower"] == sum(m < cut < t for t, m in pairs)
+    assert lines[("0", "1")]["machine_higher"] >= 2  # the two "dish" answers scored 0
+
+
+def test_long_scale_levels_share_columns():
+    from grader.evaluate import level_groups
+
+    assert [g.name for g in level_groups([0, 1, 2, 3, 3])] == ["0", "1", "2", "3"]
+    groups = level_groups(list(range(21)))
+    assert len(groups) == 11 and groups[0].lo == 0 and groups[-1].hi == 20
+    covered = [x for g in groups for x in range(int(g.lo), int(g.hi) + 1)]
+    assert covered == list(range(21))  # every level in exactly one column, in order
+
+
+def test_text_and_html_show_levels_and_the_0_1_line(tmp_path, capsys):
+    from _salt import CLASS, DRAFT
+
+    rubric = tmp_path / "salt.yaml"
+    rubric.write_text(DRAFT)
+    scored = tmp_path / "class.csv"
+    scored.write_text("id,answer,score\n" + "".join(f'a{i},"{t}",{s}\n' for i, (s, t) in enumerate(CLASS)))
+    report = tmp_path / "r.html"
+    code, out, err = run(["evaluate", str(rubric), str(scored), "--report", str(report)], capsys)
+    assert code == 0, err
+    header = next(line for line in out.splitlines() if line.strip().startswith("your score"))
+    assert header.split()[-4:] == ["0", "1", "2", "3"]
+    assert "0 | 1: machine higher than you in" in out
+    page = report.read_text()
+    assert "<th>0</th><th>1</th><th>2</th><th>3</th>" in page and "<td>0 | 1</td>" in page

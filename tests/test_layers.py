@@ -17,7 +17,7 @@ LAYERS = [
     ("what people read", ["reports"]),
     (
         "workflows",
-        ["checking", "examples", "evaluate", "suggest", "calibration", "batch"],
+        ["checking", "examples", "evaluate", "trials", "suggest", "draft", "calibration", "batch"],
     ),
     ("faces", ["cli", "web"]),
 ]

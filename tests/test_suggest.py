@@ -6,6 +6,7 @@ import json
 
 import pytest
 import yaml
+from _salt import CLASS, DRAFT
 from _scored import SCORED, run
 from conftest import SEED
 
@@ -13,49 +14,6 @@ from grader import Checker
 from grader.evaluate import Agreement, ScoredAnswer, check_scored
 from grader.rubric import parse_rubric
 from grader.suggest import suggest, to_yaml
-
-# A first-draft rubric for "How did you separate the salt from the water?", written
-# before the teacher saw how students say it: no "dry up", no "salt stayed", and a
-# bare "dish" phrase that is too loose (every student used a dish).
-DRAFT = """
-id: test/salt-water
-title: Separating salt from water
-prompt: How did you separate the salt from the water?
-concepts:
-  - id: evaporate
-    label: The water evaporates
-    phrases: [evaporate, evaporation, evaporated, dish]
-  - id: salt_left
-    label: The salt is left behind
-    phrases: [salt is left, salt left behind, salt remains]
-links:
-  - {from: evaporate, to: salt_left}
-scoring: {max: 3}
-"""
-
-# (teacher's score, answer): as a class wrote them
-CLASS = [
-    (3, "We let the water dry up in the sun, so the salt stayed in the dish."),
-    (3, "The water dried up and the salt stayed at the bottom of the dish."),
-    (3, "We put it by the window until the water dried up, and the salt stayed behind."),
-    (2, "The water dried up over two days."),
-    (2, "We left the cup out and the water dried up."),
-    (3, "The water evaporated and the salt is left behind."),
-    (3, "We let the water evaporate so only the salt remains."),
-    (2, "The water evaporated in the Petri dish."),
-    (3, "The water evaporated, leaving the salt."),
-    (2, "The water dried up and made crystals."),
-    (0, "We poured the water out of the cup."),
-    (0, "We used a filter to get the salt out."),
-    (0, "The salt dissolved in the water."),
-    (0, "You can see the salt in the water."),
-    (0, "We shook the salt and the water together."),
-    (1, "We used the dish."),
-    (0, "We mixed the salt with the water and stirred it."),
-    (0, "I do not remember."),
-    (0, "We poured it into a dish."),
-    (0, "The dish had salt and water in it."),
-]
 
 
 @pytest.fixture(scope="module")
@@ -103,9 +61,42 @@ def test_examples_are_sentences_from_the_answers(mined):
             assert sentence.split()[0] in answers[aid]
 
 
-def test_reports_the_loose_phrase(mined):
-    loose = {(r.point, r.rule) for r in mined[2].loose}
-    assert ("evaporate", "phrase: dish") in loose
+def test_reports_the_loose_phrase_with_what_dropping_it_does(mined):
+    answers, feedbacks, found = mined
+    dish = next(r for r in found.loose if (r.point, r.rule) == ("evaporate", "phrase: dish"))
+    # the answers it over-credited, with both scores
+    assert {(i, t, m) for i, t, m, _ in dish.examples} <= {
+        (a.id, a.score, fb.score) for a, fb in zip(answers, feedbacks, strict=True) if fb.score > a.score
+    }
+    assert dish.dropped_exact is not None and dish.dropped_exact > found.exact  # measured
+
+
+def _with(draft_text, additions):
+    data = yaml.safe_load(draft_text)
+    for concept, phrase in additions:
+        next(c for c in data["concepts"] if c["id"] == concept)["phrases"].append(phrase)
+    return parse_rubric(yaml.safe_dump(data))
+
+
+def test_each_figure_is_what_rechecking_every_answer_gives(mined, nlp):
+    answers, _, found = mined
+    teacher = [a.score for a in answers]
+    assert found.phrases
+    for s in found.phrases:
+        # the whole class checked again from scratch, with only this phrase added
+        fbs = check_scored(Checker(_with(DRAFT, [(s.concept, s.phrase)]), nlp), answers)
+        again = Agreement.of(teacher, [fb.score for fb in fbs])
+        assert again.qwk == pytest.approx(s.qwk_after) and again.exact == pytest.approx(s.exact_after)
+        assert s.qwk_after > s.qwk_before and len(s.toward) >= 2 * len(s.away)
+    every = _with(DRAFT, [(s.concept, s.phrase) for s in found.phrases])
+    fbs = check_scored(Checker(every, nlp), answers)
+    assert Agreement.of(teacher, [fb.score for fb in fbs]).qwk == pytest.approx(found.qwk_all)
+
+
+def test_proposals_name_the_lines_they_move_answers_across(mined):
+    for s in mined[2].phrases:
+        assert s.lines and set(s.lines) <= {"0 | 1", "1 | 2", "2 | 3"}
+    assert any("0 | 1" in s.lines for s in mined[2].phrases)  # where most of this class's misses are
 
 
 def test_yaml_is_ready_to_paste_and_helps(mined, draft, nlp):
@@ -132,7 +123,7 @@ def test_min_count_above_the_evidence_finds_nothing(mined, draft, nlp):
     answers, feedbacks, _ = mined
     found = suggest(draft, answers, feedbacks, nlp, min_count=20)
     assert found.phrases == [] and found.loose == []
-    assert "No missing phrasing found" in to_yaml(found)
+    assert "No phrase found that would bring the scores closer to yours" in to_yaml(found)
     assert yaml.safe_load(to_yaml(found)) is None  # only comments
 
 
@@ -147,4 +138,29 @@ def test_cli_yaml_and_json(capsys):
     data = json.loads(out)
     assert data["rubric"] == "ap-bio/membrane-potential" and data["n"] >= 48
     for s in data["phrases"]:
-        assert {"concept", "phrase", "answers", "uncredited", "lift", "examples"} <= set(s)
+        assert {"concept", "phrase", "answers", "qwk_before", "qwk_after", "toward", "lines"} <= set(s)
+    assert {"line", "machine_higher", "machine_lower"} <= set(data["lines"][0])
+
+
+def test_min_count_1_proposes_only_measured_gains_under_their_own_concept(nlp):
+    from _scored import scored_sample
+
+    rubric, scored, feedbacks = scored_sample()
+    found = suggest(rubric, scored.answers, feedbacks, nlp, min_count=1)
+    ions = {"sodium", "potassium", "ion", "ions", "channel", "channels", "flow"}
+    for s in found.phrases:
+        assert s.qwk_after >= s.qwk_before and s.exact_after >= s.exact_before
+        assert (s.qwk_after, s.exact_after) != (s.qwk_before, s.exact_before)
+        assert len(s.toward) >= 2 * len(s.away) and s.toward
+        if s.concept == "atp":
+            assert not ions & set(s.phrase.split()), s.phrase  # "sodium ions flow" is no wording of ATP
+    assert len({s.phrase for s in found.phrases}) == len(found.phrases)  # one home per phrase
+
+
+def test_generic_wording_that_gains_nothing_is_dropped(nlp):
+    # "in class" is in every answer at every score: adding it anywhere cannot help
+    rubric = parse_rubric(DRAFT)
+    rows = [(s, f"In class, {t[0].lower()}{t[1:]}") for s, t in CLASS]
+    answers = [ScoredAnswer(f"a{i}", i + 2, text, score) for i, (score, text) in enumerate(rows)]
+    found = suggest(rubric, answers, check_scored(Checker(rubric, nlp), answers), nlp, min_count=1)
+    assert not [s for s in found.phrases if "class" in s.phrase.split()]

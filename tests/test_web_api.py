@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RUBRICS = ROOT / "rubrics"
 STATIC = ROOT / "grader" / "web" / "static"
 SEED = "ap-bio/membrane-potential"
+ENZYMES = "ap-bio/enzyme-activity"
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +55,45 @@ def test_rubrics_lists_every_rubric_of_the_folder(client, rubrics):
     assert seed["prompt"].startswith("Explain how a neuron establishes")
     assert seed["prompt"] == seed["prompt"].strip()
     assert seed["max_score"] == rubrics[SEED].max_score()
+
+
+def test_a_question_in_parts_lists_each_part(client, rubrics):
+    listed = {item["id"]: item for item in client.get("/api/rubrics").json()}
+    enzymes = rubrics[ENZYMES]
+    assert listed[ENZYMES]["parts"] == [
+        {"id": p.id, "prompt": " ".join(p.prompt.split()), "max_score": enzymes.part_rubric(p.id).max_score()}
+        for p in enzymes.parts
+    ]
+    assert sum(p["max_score"] for p in listed[ENZYMES]["parts"]) == listed[ENZYMES]["max_score"]
+    assert "parts" not in listed[SEED]  # a one-part question is listed as it always was
+
+
+# (answer, each part's score, which parts were found by their markers)
+PART_ANSWERS = [
+    (
+        "(a) The substrate fits into the active site. (b) The enzymes die at high temperatures. "
+        "(c) The rate decreases because the inhibitor blocks the active site.",
+        {"a": 1, "b": 0, "c": 2},
+        True,
+    ),
+    (
+        "The substrate binds to the active site, which lowers the activation energy.",
+        {"a": 2, "b": 0, "c": 1},
+        False,
+    ),
+    ("", {"a": 0, "b": 0, "c": 0}, False),
+]
+
+
+@pytest.mark.parametrize(("answer", "scores", "marked"), PART_ANSWERS)
+def test_check_of_a_question_in_parts(client, answer, scores, marked):
+    fb = check(client, answer, ENZYMES).json()
+    assert {p["id"]: p["score"] for p in fb["parts"]} == scores
+    assert fb["score"] == sum(scores.values())
+    assert all(p["marked"] is marked for p in fb["parts"])
+    for c in fb["concepts"]:
+        for ev in c["evidence"]:
+            assert answer[ev["start"] : ev["end"]] == ev["text"]
 
 
 # --- checking: a table of real answers ------------------------------------------------

@@ -322,6 +322,8 @@ def test_edit_and_check_again_keeps_the_text(page):
 def test_keyboard_only(page):
     page.keyboard.press("Tab")  # the question list
     assert page.evaluate("document.activeElement.id") == "question"
+    page.keyboard.press("r")  # type-ahead: "Resting membrane potential ..."
+    assert page.locator("#question").input_value() == SEED
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "answer"
     page.keyboard.type("The pump uses ATP to move ions.")
@@ -352,6 +354,97 @@ def test_phone_width_has_no_sideways_scroll_and_stacks_the_chain(browser, server
     check_answer(pg, STRONG)
     assert pg.evaluate("document.documentElement.scrollWidth") <= 360
     first, second = (pg.locator("#chain .box").nth(i).bounding_box() for i in (0, 1))
+    assert second["y"] >= first["y"] + first["height"]
+    context.close()
+
+
+# --- a question in parts ----------------------------------------------------------------
+
+ENZYMES = "ap-bio/enzyme-activity"
+IN_PARTS = (
+    "(a) The substrate fits into the active site because their shapes are complementary.\n"
+    "(b) The enzymes die at high temperatures.\n"
+    "(c) The rate will decrease, because the inhibitor binds to the active site."
+)
+UNMARKED = (
+    "The substrate binds to the active site and this lowers the activation energy. "
+    "When it gets too hot the enzyme is denatured."
+)
+
+
+@pytest.fixture(scope="module")
+def enzyme_checker():
+    return Checker(load_folder(RUBRICS)[ENZYMES], load_pipeline())
+
+
+def test_a_question_in_parts_shows_each_parts_prompt_score_and_findings(page, enzyme_checker):
+    expected = enzyme_checker.check(IN_PARTS)
+    rubric = enzyme_checker.rubric
+    page.select_option("#question", ENZYMES)
+    assert (
+        page.locator("#answer").get_attribute("placeholder")
+        == "Start each part with its letter: (a) … (b) … (c) …"
+    )
+    check_answer(page, IN_PARTS, ENZYMES)
+    assert page.locator("#score-num").inner_text() == f"{expected.score:g}"
+    assert page.locator("#score-max").inner_text() == "7"
+    # one card per part instead of one chain for the whole answer
+    assert page.locator("#chain-card").is_hidden() and page.locator("#parts-note").is_hidden()
+    assert page.locator("#parts .part-card").count() == len(rubric.parts) == 3
+    for part, result in zip(rubric.parts, expected.parts, strict=True):
+        card = page.locator(f"#part-{part.id}")
+        view = expected.for_part(part.id)
+        assert " ".join(card.locator("h3").text_content().split()) == (
+            f"Part ({part.id}) {result.score:g} out of {result.max_score:g} points"
+        )
+        assert card.locator(".part-prompt").inner_text() == " ".join(part.prompt.split())
+        # its own reasoning chain: this part's points only, numbered as in the legend
+        boxes = card.locator(".box")
+        assert boxes.count() == len(view.concepts)
+        for box, c in zip(boxes.all(), view.concepts, strict=True):
+            assert " ".join(c.label.split()) in box.inner_text()
+            assert ("box-" + c.status) in (box.get_attribute("class") or "")
+        argued = [lk for lk in view.links if lk.status == "present"]
+        assert card.locator(".conn.ok").count() == len(argued)
+        # its own mix-ups and what to work on, without the "(b) " the JSON carries
+        assert card.locator(".part-mis").is_visible() == bool(view.misconceptions)
+        explained = {m.feedback for m in view.misconceptions}
+        sentences = [" ".join(x.split()) for x in view.feedback if x not in explained]
+        if explained:
+            sentences.insert(0, "First, rethink the idea under “Check this idea” above.")
+        assert card.locator(".feedback li").all_inner_texts() == sentences
+    assert "Enzymes are molecules" in page.locator("#part-b .part-mis").inner_text()
+    assert page.locator("#misconceptions-card").is_hidden()
+    # the highlights still point at the student's own text
+    assert page.locator("#marked").inner_text() == IN_PARTS
+    assert marks_of(page, "a.active_site_fit") == ["fits into the active site", "complementary"]
+    assert "rate will decrease" in marks_of(page, "c.rate_decreases")
+    assert "enzymes die" in page.locator("#marked mark.mis").all_inner_texts()
+    page.locator("#marked mark[data-concepts~='c.rate_decreases']").first.focus()
+    assert "The reaction rate decreases" in page.locator("#tip").inner_text()
+
+
+def test_an_unmarked_answer_in_parts_is_said_to_be_read_whole_then_a_one_part_question(page):
+    check_answer(page, UNMARKED, ENZYMES)
+    note = page.locator("#parts-note")
+    assert note.is_visible() and "your whole answer was read for every part" in note.inner_text()
+    assert " ".join(page.locator("#part-a h3").text_content().split()) == "Part (a) 2 out of 2 points"
+    # back to a one-part question: its chain again, no part cards, no note
+    check_answer(page, STRONG)
+    assert page.locator("#chain-card").is_visible()
+    assert page.locator("#parts").is_hidden() and note.is_hidden()
+    assert page.locator("#parts .part-card").count() == 0
+    assert page.locator("#chain .box").count() == 5
+
+
+def test_a_question_in_parts_fits_a_phone(browser, server):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    pg = context.new_page()
+    pg.goto(server.url)
+    pg.wait_for_selector("#question:not([disabled])")
+    check_answer(pg, IN_PARTS, ENZYMES)
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 360
+    first, second = (pg.locator("#part-b .box").nth(i).bounding_box() for i in (0, 1))
     assert second["y"] >= first["y"] + first["height"]
     context.close()
 

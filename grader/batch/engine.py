@@ -213,7 +213,11 @@ class _Run:
 
     def read(self) -> Iterator[Any]:
         return read_rows(
-            self.input, required=self.rows.required(), encoding=self.encoding, warn=self.result.warnings
+            self.input,
+            required=self.rows.required(),
+            encoding=self.encoding,
+            warn=self.result.warnings,
+            check_header=self.rows.check_header,
         )
 
     def tasks(self, store: RecordStore) -> Iterator[Task]:

@@ -14,7 +14,7 @@ from ..reports.exports import FORMATS, Gradebook, export_path, write_exports
 from ..reports.numbers import plural
 from ..reports.terminal import class_summary_text
 from .engine import DEFAULT_CHUNK, BatchResult, Progress, RecordSink, run_batch
-from .rows import Columns, RubricSet
+from .rows import PART, Columns, RubricSet
 from .store import Outputs
 
 
@@ -88,6 +88,18 @@ def run_job(job: BatchJob, progress: Progress | None = None) -> JobResult:
     if unknown:
         raise GraderError(f"--export {unknown[0]}: unknown gradebook; give one of {', '.join(FORMATS)}")
     rubrics = RubricSet.from_arg(job.rubric, job.rubrics_dir)
+    template = job.columns.parts
+    if template is not None:
+        if PART not in template:
+            raise GraderError(
+                f"--part-cols {template!r}: write {PART} where the part's id goes, "
+                f"e.g. --part-cols 'Q3{PART}'"
+            )
+        if not any(r.parts for r in rubrics.rubrics.values()):
+            raise GraderError(
+                f"--part-cols: {rubrics.describe()} has no parts; "
+                "the option names the columns of a question's parts (a), (b), ..."
+            )
     calibration = None
     if job.calibration:
         if not rubrics.single:

@@ -44,13 +44,18 @@ def score(
     def prepared() -> Iterator[tuple[str, tuple[Task, Any]]]:
         for task in tasks:
             norm = prepare(task.answer)  # the row checks refused what prepare() would
-            yield norm.text, (task, norm)
+            # a multi-part answer is parsed part by part when it is checked, not whole here
+            yield ("" if checkers[task.rubric].parts else norm.text), (task, norm)
 
     nlp = next(iter(checkers.values())).nlp
     for doc, (task, norm) in nlp.pipe(prepared(), as_tuples=True, batch_size=batch_size):
+        checker = checkers[task.rubric]
         try:
             with time_budget(time_limit):
-                fb = checkers[task.rubric].analyze(doc, norm)
+                if task.segments is not None:  # given one column per part
+                    fb = checker.check_parts(task.answer, task.segments)
+                else:
+                    fb = checker.analyze(doc, norm)
         except CheckTimeout as exc:
             yield Outcome(task, None, str(exc))
             continue

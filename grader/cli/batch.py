@@ -91,6 +91,13 @@ class BarProgress:
     help="Column naming each row's rubric id (when RUBRIC is a folder); '' to not read one.",
 )
 @click.option(
+    "--part-cols",
+    metavar="TEMPLATE",
+    default=None,
+    help="Columns of a multi-part question's parts, {part} standing for the part's id, "
+    "e.g. 'Q3{part}' [ANSWER-COL_{part}: answer_a, answer_b, ...].",
+)
+@click.option(
     "-j",
     "--jobs",
     default=1,
@@ -131,6 +138,7 @@ def batch(  # type: ignore[no-untyped-def]
     id_col,
     answer_col,
     question_col,
+    part_cols,
     jobs,
     dask,
     chunk_size,
@@ -159,7 +167,7 @@ def batch(  # type: ignore[no-untyped-def]
         errors=errors_path,
         report=report,
         exports=tuple(exports),
-        columns=Columns(id=id_col, answer=answer_col, question=question_col or None),
+        columns=Columns(id=id_col, answer=answer_col, question=question_col or None, parts=part_cols),
         jobs=jobs,
         dask=dask,
         chunk_size=chunk_size,

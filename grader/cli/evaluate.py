@@ -188,7 +188,7 @@ def calibrate(
     default=2,
     show_default=True,
     type=click.IntRange(1),
-    help="Answers a phrasing must recur in to be proposed.",
+    help="Answers scored below you a phrasing must recur in to be tried (1 for a small file).",
 )
 @click.option(
     "--per-concept",
@@ -215,8 +215,13 @@ def suggest(
 ):  # type: ignore[no-untyped-def]
     """Propose phrases the rubric is missing, mined from the scored answers in SCORED_FILE.
 
-    Prints YAML to paste under the rubric's concepts, with example sentences,
-    and the phrases behind credit in answers you scored low. It proposes; you decide.
+    Each candidate phrase is tried by scoring the answers again with it added, and
+    is proposed, under the one concept where it helps most, only if it brings the
+    scores closer to yours (QWK, then exact agreement). Prints YAML to paste under
+    the rubric's concepts, with the figures, the lines between your levels it moves
+    answers across and example sentences; then the rules that may be too loose,
+    with the answers they over-credited and what dropping each phrase would do.
+    It proposes; you decide.
     """
     from ..suggest import suggest_from_file, to_yaml
 

@@ -16,11 +16,11 @@ from .lazy import LazyGroup
 
 @click.group(
     cls=LazyGroup,
-    lazy={"suggest": "grader.cli.evaluate:suggest"},
-    short_help="Validate rubrics, print their schema, suggest phrases.",
+    lazy={"suggest": "grader.cli.evaluate:suggest", "draft": "grader.cli.draft_cmd:draft"},
+    short_help="Validate rubrics, print their schema, suggest phrases, draft one.",
 )
 def rubric() -> None:
-    """Work with rubric files: validate them, print their JSON Schema, suggest phrases."""
+    """Work with rubric files: validate them, print their JSON Schema, suggest phrases, draft one."""
 
 
 @rubric.command(short_help="Print the JSON Schema of rubric files.")

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +24,10 @@ csv.field_size_limit(10_000_000)
 
 class TableError(GraderError):
     """A table that cannot be read at all (missing file, missing column, bad format)."""
+
+
+# called with the table's path and its column names; raises TableError naming what is wrong
+HeaderCheck = Callable[[Path, list[str]], None]
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,14 @@ def read_rows(
     required: tuple[str, ...] = (),
     encoding: str | None = None,
     warn: list[str] | None = None,
+    check_header: HeaderCheck | None = None,
 ) -> Iterator[Row]:
     """Stream the rows of a table; raise TableError if a required column is missing.
 
     `encoding` overrides what the file's bytes suggest; `warn` collects one-line
     warnings about the file as a whole (an unclosed quote), each naming its line.
+    `check_header(path, columns)` is called once the columns are known (for JSONL, the
+    keys of the first record), for rules `required` cannot say; it raises TableError.
     """
     path = Path(path)
     if not path.exists():
@@ -77,9 +84,9 @@ def read_rows(
     fmt = table_format(path)
     decoding = sniff_file(path, encoding)
     if fmt == "jsonl":
-        yield from _jsonl_rows(path, decoding, required)
+        yield from _jsonl_rows(path, decoding, required, check_header)
     else:
-        yield from _csv_rows(path, fmt, decoding, required, warn if warn is not None else [])
+        yield from _csv_rows(path, fmt, decoding, required, warn if warn is not None else [], check_header)
 
 
 def _open_text(path: Path, decoding: Decoding) -> io.TextIOWrapper:
@@ -132,7 +139,12 @@ def _swallowed(lines: list[str], delimiter: str, width: int, first: str) -> list
 
 
 def _csv_rows(
-    path: Path, fmt: str, decoding: Decoding, required: tuple[str, ...], warn: list[str]
+    path: Path,
+    fmt: str,
+    decoding: Decoding,
+    required: tuple[str, ...],
+    warn: list[str],
+    check_header: HeaderCheck | None,
 ) -> Iterator[Row]:
     with _open_text(path, decoding) as fh:
         sample = fh.read(64 * 1024)
@@ -150,7 +162,7 @@ def _csv_rows(
         except StopIteration:
             raise TableError(f"{path}: is empty; it needs a header row and one row per answer") from None
         header = [h.strip() for h in header]
-        _check_columns(path, header, required)
+        _check_columns(path, header, required, check_header)
         lines.taken = []
         line = reader.line_num
         broken_at = 0  # the line of a record whose quote was not closed, until the quotes pair up again
@@ -238,7 +250,9 @@ def _unclosed_quote(
     return rows
 
 
-def _jsonl_rows(path: Path, decoding: Decoding, required: tuple[str, ...]) -> Iterator[Row]:
+def _jsonl_rows(
+    path: Path, decoding: Decoding, required: tuple[str, ...], check_header: HeaderCheck | None
+) -> Iterator[Row]:
     checked = False
     with _open_text(path, decoding) as fh:
         for n, line in enumerate(fh, 1):
@@ -254,12 +268,14 @@ def _jsonl_rows(path: Path, decoding: Decoding, required: tuple[str, ...]) -> It
                 continue
             values = {str(k): "" if v is None else str(v) for k, v in record.items()}
             if not checked:
-                _check_columns(path, list(values), required)
+                _check_columns(path, list(values), required, check_header)
                 checked = True
             yield Row(n, values, _undecodable(values, decoding))
 
 
-def _check_columns(path: Path, header: list[str], required: tuple[str, ...]) -> None:
+def _check_columns(
+    path: Path, header: list[str], required: tuple[str, ...], check_header: HeaderCheck | None = None
+) -> None:
     missing = [c for c in required if c not in header]
     if missing:
         found = ", ".join(repr(h) for h in header) or "none"
@@ -267,3 +283,5 @@ def _check_columns(path: Path, header: list[str], required: tuple[str, ...]) -> 
             f"{path}: no column {', '.join(repr(m) for m in missing)} "
             f"(columns found: {found}); name the column with the matching --*-col option"
         )
+    if check_header is not None:
+        check_header(path, header)

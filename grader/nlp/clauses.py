@@ -686,12 +686,3 @@ def _depth(tok: Token) -> int:
         tok = tok.head
         n += 1
     return n
-
-
-def model_of(doc: Doc) -> ClauseModel:
-    """The clause model of `doc`, built once per Doc."""
-    model = doc.user_data.get("grader.clauses")
-    if model is None:
-        model = ClauseModel(doc)
-        doc.user_data["grader.clauses"] = model
-    return model

@@ -30,7 +30,7 @@ from . import lexicon
 from .clauses import AGENT, IN, OBJ, OBL, PATIENT, PRED, SUBJ, SUBJ_PART, Clause, ClauseModel, Membership
 from .polarity import is_counterfactual_clause
 
-CAUSE, EFFECT, NEUTRAL = 1, 0, -1
+CAUSE, EFFECT = 1, 0  # how much a side is the cause in its clause
 MAX_CHAIN = 3  # clauses a causal chain may pass through in one sentence
 
 
@@ -68,7 +68,7 @@ class Relator:
         found = self._lists.get(start)
         if found is None:
             found = not any(
-                t.i not in self.covered and (t.pos_ in _FUNCTION_POS or t.pos_ == "VERB")
+                t.i not in self.covered and (t.pos_ in _FUNCTION_POS or _predicates(t))
                 for t in self.model.doc[start:end]
                 if not (t.is_punct or t.is_space)
             )
@@ -339,6 +339,18 @@ def _rank(clause: Clause, word: Token, m: Membership) -> int:
     return EFFECT
 
 
+def _predicates(tok: Token) -> bool:
+    """A verb that says something of something: it has a subject, an object or a clause of
+    its own (not a bare participle in a list: "RESTING potential -70 mV")."""
+    if tok.pos_ != "VERB":
+        return False
+    if tok.tag_ in {"VBZ", "VBP", "VBD", "MD"}:
+        return True  # a finite verb
+    return any(
+        c.dep_ in {"nsubj", "nsubjpass", "dobj", "aux", "auxpass", "ccomp", "xcomp"} for c in tok.children
+    )
+
+
 def _as_subject(m: Membership) -> Membership:
     return Membership(m.clause, SUBJ, m.token, None, m.through) if m.role == SUBJ_PART else m
 
@@ -363,7 +375,9 @@ def sentence_opener(doc: Doc, sent_start: int, sent_end: int) -> tuple[Token, in
     Returns the opener token and the direction it gives: +1 the earlier sentence
     is the cause ("So ...", "This gradient ..."), -1 the later one ("This is because ...").
     """
-    words = [t for t in doc[sent_start:sent_end] if not (t.is_punct or t.is_space)][:4]
+    words = [t for t in doc[sent_start : min(sent_end, sent_start + 12)] if not (t.is_punct or t.is_space)][
+        :4
+    ]
     if not words:
         return None
     first = words[0]
@@ -386,9 +400,16 @@ def is_pronoun(tok: Token) -> bool:
     return tok.lower_ in lexicon.words("pronouns") and tok.dep_ != "det"
 
 
-def arrow_between(doc: Doc, a_end: int, b_start: int) -> Token | None:
-    """A student's arrow between two mentions ('ATP -> pump'), within one line."""
+def arrow_between(doc: Doc, a_end: int, b_start: int, text: str | None = None) -> Token | None:
+    """A student's arrow between two mentions ('ATP -> pump'), within one line. `text`, the
+    Doc's text when the caller has it, lets most pairs be ruled out without a token."""
     lo, hi = (a_end, b_start) if a_end <= b_start else (b_start, a_end)
+    if hi <= lo:
+        return None
+    if text is not None:
+        between = text[doc[lo].idx : doc[hi - 1].idx + len(doc[hi - 1])]
+        if "->" not in between and "<-" not in between:
+            return None
     arrow = None
     line_break = False
     for t in doc[lo:hi]:

@@ -6,11 +6,11 @@ import io
 import re
 import textwrap
 from collections import Counter
-from typing import Any
+from typing import Any, Protocol
 
 from markupsafe import Markup
 
-from .class_summary import Item, QuestionStats
+from .class_summary import Item
 from .numbers import fmt_number
 
 CONCEPT_BAR = "#0f766e"
@@ -48,7 +48,18 @@ def _svg(fig: Any) -> Markup:
     return Markup(svg)  # noqa: S704  (matplotlib's output, no student text in it)
 
 
-def distribution_chart(q: QuestionStats) -> Markup:
+class Scores(Protocol):
+    """Scores across a class: a question's (QuestionStats) or one part's (PartStats)."""
+
+    @property
+    def max_score(self) -> float: ...
+    @property
+    def mean(self) -> float: ...
+
+    scores: Counter[float]
+
+
+def distribution_chart(q: Scores, size: tuple[float, float] = (5.2, 2.9)) -> Markup:
     from matplotlib import rc_context
     from matplotlib.colors import LinearSegmentedColormap
     from matplotlib.figure import Figure
@@ -63,7 +74,7 @@ def distribution_chart(q: QuestionStats) -> Markup:
         binned[min(values, key=lambda v: abs(v - s))] += c
     counts = [binned[v] for v in values]
     with rc_context(_rc()):
-        fig = Figure(figsize=(5.2, 2.9))
+        fig = Figure(figsize=size)
         ax = fig.add_subplot()
         # low scores warm, high scores the report's teal; no washed-out middle
         cmap = LinearSegmentedColormap.from_list("score", ["#dc4c3f", "#f0a030", "#8fbf4d", "#0f766e"])

@@ -50,6 +50,7 @@ class StudentView:
     answer: Markup
     feedback: list[str]
     empty: bool
+    parts: list[tuple[str, str, str]]  # multi-part questions: (part id, score, max score)
 
 
 def highlight(answer: str, fb: Feedback, rubric: Rubric) -> Markup:
@@ -135,6 +136,7 @@ def _students(jsonl: Path, rubric: Rubric, start: int, with_answers: bool) -> It
                 answer=highlight(answer, fb, rubric) if with_answers else Markup(""),
                 feedback=[" ".join(s.split()) for s in fb.feedback],
                 empty=not answer.strip(),
+                parts=[(p.id, fmt_number(p.score), fmt_number(p.max_score)) for p in fb.parts or []],
             )
 
 
@@ -170,15 +172,17 @@ def write_report(
     start = 0
     for rid, q in summary.questions.items():
         items = q.items()
+        anchor = "q-" + re.sub(r"[^a-z0-9]+", "-", rid.lower()).strip("-")
+        misconceptions = q.misconception_rows()
         sections.append(
             {
                 "id": rid,
-                "anchor": "q-" + re.sub(r"[^a-z0-9]+", "-", rid.lower()).strip("-"),
+                "anchor": anchor,
                 "short": names[rid],
                 "stats": q,
                 "items": items,
                 "missed": [i for i in items if i.share < 0.5][:3],
-                "misconceptions": q.misconception_rows(),
+                "misconceptions": misconceptions,
                 "distribution": distribution_chart(q),
                 "coverage": coverage_chart(items),
                 "colours": [
@@ -191,6 +195,16 @@ def write_report(
                 "cards": _students(jsonl, q.rubric, start, with_answers=True),
                 "hidden": max(q.n - max(MAX_STUDENTS - start, 0), 0),
                 "feedback": {m.id: " ".join(m.feedback.split()) for m in q.rubric.misconceptions},
+                "parts": [
+                    {
+                        "stats": part,
+                        "anchor": f"{anchor}-part-{part.id}",
+                        "distribution": distribution_chart(part, size=(4.2, 2.4)),
+                        "points": q.part_items(part),
+                        "misconceptions": [row for row in misconceptions if part.owns(row[0])],
+                    }
+                    for part in q.parts
+                ],
             }
         )
         start += q.n
@@ -207,6 +221,7 @@ def write_report(
             n=summary.n,
             sections=sections,
             several=len(sections) > 1,
+            any_parts=any(section["parts"] for section in sections),
             hidden=hidden,
             shown=plural(min(summary.n, MAX_STUDENTS), "answer"),
             total=plural(summary.n, "answer"),

@@ -43,6 +43,36 @@ class Item:
 
 
 @dataclass
+class PartStats:
+    """One part of a multi-part question: its scores across the class."""
+
+    id: str
+    prompt: str
+    max_score: float
+    n: int = 0
+    total: float = 0.0
+    scores: Counter[float] = field(default_factory=Counter)
+    blank: int = 0  # answers with nothing written for this part
+
+    def add(self, score: float, blank: bool) -> None:
+        self.n += 1
+        self.total += score
+        self.scores[score] += 1
+        self.blank += blank
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.n if self.n else 0.0
+
+    @property
+    def full_marks(self) -> int:
+        return sum(c for s, c in self.scores.items() if s >= self.max_score)
+
+    def owns(self, item_id: str) -> bool:
+        return item_id.startswith(f"{self.id}.")
+
+
+@dataclass
 class QuestionStats:
     rubric: Rubric
     n: int = 0
@@ -57,6 +87,15 @@ class QuestionStats:
     with_misconception: int = 0
     empty: int = 0
     calibrated: int = 0
+    parts: list[PartStats] = field(default_factory=list)  # multi-part questions only
+    unmarked: int = 0  # multi-part answers with no part markers, read whole for every part
+
+    def __post_init__(self) -> None:
+        rubric = self.rubric
+        self.parts = [
+            PartStats(p.id, " ".join(p.prompt.split()), rubric.part_rubric(p.id).max_score())
+            for p in rubric.parts
+        ]
 
     def add(self, record: Record) -> None:
         fb = record.result
@@ -67,6 +106,12 @@ class QuestionStats:
         answer = record.answer
         if not answer.strip():
             self.empty += 1
+        if fb.parts and self.parts:
+            scored = {p.id: p for p in fb.parts}
+            for part in self.parts:
+                got = scored.get(part.id)
+                part.add(got.score if got else 0.0, got is None or not answer[got.start : got.end].strip())
+            self.unmarked += answer.strip() != "" and not all(p.marked for p in fb.parts)
         for c in fb.concepts:
             if c.status == "present":
                 self.concepts[c.id] += 1
@@ -137,9 +182,16 @@ class QuestionStats:
         order = {(i.kind, i.key): pos for pos, i in enumerate(out)}
         return sorted(out, key=lambda i: (i.share, order[(i.kind, i.key)]))
 
+    def part_items(self, part: PartStats) -> list[Item]:
+        """One part's concepts and links, the most missed first."""
+        return [i for i in self.items() if part.owns(i.key)]
+
     def misconception_rows(self) -> list[tuple[str, str, int, list[Excerpt]]]:
         """(id, label, count, excerpts), most frequent first."""
-        labels = {m.id: (m.label or m.id.replace("_", " ")) for m in self.rubric.misconceptions}
+        # an id without a label is read as words: "enzyme_dies", "b.enzyme_dies" -> "enzyme dies"
+        labels = {
+            m.id: (m.label or m.id.rsplit(".", 1)[-1].replace("_", " ")) for m in self.rubric.misconceptions
+        }
         return [
             (mid, capitalized(labels.get(mid, mid)), count, self.excerpts.get(mid, []))
             for mid, count in self.misconceptions.most_common()

@@ -19,8 +19,18 @@ MEANING = (
 POINTS_HELP = (
     "A point seldom credited in answers you scored high: students phrase it in ways "
     "the rubric misses (try grader rubric suggest). A point often credited in answers "
-    "you scored low: one of its phrases may be too loose."
+    "you scored low: one of its phrases may be too loose. Read the columns on each side "
+    "of a line you draw (0 | 1 first): a point that should decide it rises across it."
 )
+BOUNDARY_HELP = (
+    "A line with many answers on the wrong side is where the rubric and you disagree most; "
+    "grader rubric suggest aims its proposals at those answers."
+)
+
+
+def _worst_boundary(boundaries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    worst = max(boundaries, key=lambda b: b["machine_higher"] + b["machine_lower"], default=None)
+    return worst if worst is not None and worst["machine_higher"] + worst["machine_lower"] else None
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -98,17 +108,34 @@ def text_report(data: dict[str, Any]) -> str:
     if pts:
         lines.append("")
         lines.append(
-            f"Rubric points: how often the machine credited each one in answers you scored "
-            f"high (>= {data['high_from']:.3g}, {plural(pts[0]['high_n'], 'answer')}) vs. low "
-            f"(<= {data['low_to']:.3g}, {plural(pts[0]['low_n'], 'answer')})"
+            "Rubric points: how often the machine credited each one in answers you scored 0, 1, 2, ..."
         )
-        width = min(44, max(len(p["point"]) for p in pts) + 2)
-        lines.append(f"  {'point':{width}}{'kind':15}{'high':>6}{'low':>6}")
+        levels = [lv["level"] for lv in pts[0]["by_level"]]
+        counts = [lv["n"] for lv in pts[0]["by_level"]]
+        width = min(40, max(len(p["point"]) for p in pts) + 2)
+        col = max(5, *(len(lv) + 1 for lv in levels))
+        lines.append(f"  {'your score':{width}}{'kind':14}" + "".join(f"{lv:>{col}}" for lv in levels))
+        lines.append(f"  {'(answers)':{width}}{'':14}" + "".join(f"{n:>{col}}" for n in counts))
         for p in pts:
-            lines.append(
-                f"  {p['point']:{width}}{p['kind']:15}{pct(p['high_rate']):>6}{pct(p['low_rate']):>6}"
-            )
+            rates = "".join(f"{pct(lv['rate']):>{col}}" for lv in p["by_level"])
+            lines.append(f"  {p['point'][: width - 1]:{width}}{p['kind']:14}{rates}")
         lines.extend("  " + s for s in textwrap.wrap(POINTS_HELP, WIDTH - 2))
+
+    if data.get("boundaries"):
+        lines.append("")
+        lines.append("Where you draw the line between two levels, and where the machine crosses it")
+        worst = _worst_boundary(data["boundaries"])
+        for b in data["boundaries"]:
+            lo, hi = b["between"]
+            rising = ", ".join(f"{r['point']} +{100 * r['rise']:.0f}%" for r in b["rising_points"]) or "-"
+            mark = "   <- most disagreements" if b is worst else ""
+            lines.append(
+                f"  {lo} | {hi}: machine higher than you in {b['machine_higher']} of "
+                f"{b['teacher_below']} answers below, lower in {b['machine_lower']} of "
+                f"{b['teacher_above']} above{mark}"
+            )
+            lines.append(f"      credit that rises most across it: {rising}")
+        lines.extend("  " + s for s in textwrap.wrap(BOUNDARY_HELP, WIDTH - 2))
 
     if data["point_labels"]:
         lines.append("")
@@ -158,6 +185,7 @@ td,th{padding:.2rem .6rem;border:1px solid #ddd;text-align:right}
 th{background:#f4f4f4}td.l,th.l{text-align:left}.diag{background:#e3f4e3;font-weight:600}.zero{color:#bbb}
 .note{color:#555;font-size:.92rem}
 .answer{background:#fafafa;border-left:3px solid #bbb;padding:.4rem .7rem;margin:.3rem 0}
+tr.worst td{font-weight:600;background:#fff4e0}
 .dis{margin:1rem 0}.ev{font-size:.92rem;margin:.1rem 0}.over{color:#a33}.under{color:#236}
 """
 
@@ -173,6 +201,14 @@ def _head(*cells: str) -> str:
 
 def _e(x: Any) -> str:
     return html.escape(str(x), quote=True)
+
+
+def _rate_cell(rate: float | None) -> str:
+    if rate is None:
+        return "<td class='zero'>-</td>"
+    light = round(96 - 50 * rate)  # lightness: the more often credited, the darker
+    ink = "#fff" if rate > 0.75 else "#222"
+    return f"<td style='background:hsl(215,60%,{light}%);color:{ink}'>{pct(rate)}</td>"
 
 
 def html_report(data: dict[str, Any]) -> str:
@@ -217,20 +253,50 @@ def html_report(data: dict[str, Any]) -> str:
 
     pts = data["points"]
     if pts:
-        add("<h2>Rubric points</h2>")
+        add("<h2>Rubric points by your score</h2>")
         add(
-            f"<p>How often the machine credited each point in answers you scored high "
-            f"(&ge; {data['high_from']:.3g}, {plural(pts[0]['high_n'], 'answer')}) and low "
-            f"(&le; {data['low_to']:.3g}, {plural(pts[0]['low_n'], 'answer')}).</p>"
+            "<p>How often the machine credited each point in the answers you gave each score "
+            "(the darker, the more often).</p>"
         )
-        add("<table>" + _head("<point", "<kind", "<what it is", "high", "low"))
+        levels = pts[0]["by_level"]
+        add("<table>" + _head("<point", "<kind", "<what it is", *(f"{_e(lv['level'])}" for lv in levels)))
+        add(
+            "<tr><td class='l note' colspan='3'>answers you gave this score</td>"
+            + "".join(f"<td class='note'>{lv['n']}</td>" for lv in levels)
+            + "</tr>"
+        )
         for p in pts:
+            cells = "".join(_rate_cell(lv["rate"]) for lv in p["by_level"])
             add(
                 f"<tr><td class='l'><code>{_e(p['point'])}</code></td><td class='l'>{_e(p['kind'])}</td>"
-                f"<td class='l'>{_e(p['label'])}</td>"
-                f"<td>{pct(p['high_rate'])}</td><td>{pct(p['low_rate'])}</td></tr>"
+                f"<td class='l'>{_e(p['label'])}</td>{cells}</tr>"
             )
         add(f"</table><p class='note'>{_e(POINTS_HELP)}</p>")
+
+    if data.get("boundaries"):
+        add("<h2>Where you draw the line between two levels</h2>")
+        add(
+            "<table>"
+            + _head(
+                "line",
+                "answers below",
+                "machine higher",
+                "answers above",
+                "machine lower",
+                "<credit that rises most across it",
+            )
+        )
+        worst = _worst_boundary(data["boundaries"])
+        for b in data["boundaries"]:
+            lo, hi = b["between"]
+            rising = ", ".join(f"{r['point']} +{100 * r['rise']:.0f}%" for r in b["rising_points"]) or "-"
+            cls = " class='worst'" if b is worst else ""
+            add(
+                f"<tr{cls}><td>{_e(lo)} | {_e(hi)}</td><td>{b['teacher_below']}</td>"
+                f"<td>{b['machine_higher']}</td><td>{b['teacher_above']}</td><td>{b['machine_lower']}</td>"
+                f"<td class='l'>{_e(rising)}</td></tr>"
+            )
+        add(f"</table><p class='note'>{_e(BOUNDARY_HELP)}</p>")
 
     if data["point_labels"]:
         add("<h2>Rubric points you labelled</h2>")

@@ -13,8 +13,10 @@ when the input has none of those columns, the student id column is used as
 the SIS User ID (and a note says so).
 
 Gradescope: Name, SID, Email, then per question one 0/1 column per rubric
-item (concept or link) and the question's score, then Total Score. SID is the
-key: the input's SID column, else its SIS User ID column, else the student id.
+item (concept or link) and the question's score, then Total Score; for a
+multi-part question, each part's items are followed by the part's score
+("Part (a) Score"). SID is the key: the input's SID column, else its SIS User
+ID column, else the student id. Canvas gets each question's total only.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def _norm(column: str) -> str:
 class Mark:
     score: float
     items: dict[str, int]  # concept id or link key -> 1/0
+    parts: dict[str, float] = field(default_factory=dict)  # part id -> score (multi-part questions)
 
 
 @dataclass
@@ -67,7 +70,8 @@ class Gradebook:
         fb = record.result
         items = {c.id: int(c.status == "present") for c in fb.concepts}
         items.update({lk.key: int(lk.status == "present") for lk in fb.links})
-        self.students.setdefault(record.id, {})[rubric.id] = Mark(fb.score, items)
+        parts = {p.id: p.score for p in fb.parts or []}
+        self.students.setdefault(record.id, {})[rubric.id] = Mark(fb.score, items, parts)
 
 
 def read_roster(
@@ -132,7 +136,10 @@ def write_gradescope(
     header = ["Name", "SID", "Email"]
     for r in rubrics:
         prefix = f"{names[r.id]}: " if len(rubrics) > 1 else ""
-        header += [prefix + key for key in [c.id for c in r.concepts] + [lk.key for lk in r.links]]
+        for part, keys in _gradescope_blocks(r):
+            header += [prefix + key for key in keys]
+            if part is not None:
+                header.append(f"{prefix}part ({part}) score" if prefix else f"Part ({part}) Score")
         header.append(f"{prefix}score" if prefix else "Score")
     header.append("Total Score")
     with atomic_write(out, "w", encoding="utf-8", newline="") as fh:
@@ -143,9 +150,11 @@ def write_gradescope(
             sid_cell = info.get("sid") or info.get("sis_user_id") or sid
             cells: list[Any] = [info.get("name", ""), sid_cell, info.get("email", "")]
             for r in rubrics:
-                keys = [c.id for c in r.concepts] + [lk.key for lk in r.links]
                 m = marks.get(r.id)
-                cells += [m.items.get(k, 0) if m else "" for k in keys]
+                for part, keys in _gradescope_blocks(r):
+                    cells += [m.items.get(k, 0) if m else "" for k in keys]
+                    if part is not None:
+                        cells.append(fmt_number(m.parts[part]) if m and part in m.parts else "")
                 cells.append(fmt_number(m.score) if m else "")
             cells.append(fmt_number(sum(m.score for m in marks.values())))
             w.writerow(cells)
@@ -154,6 +163,19 @@ def write_gradescope(
             "gradescope: the input has no 'SID' or 'SIS User ID' column, so the student id is used as the SID"
         )
     return notes
+
+
+def _gradescope_blocks(rubric: Rubric) -> list[tuple[str | None, list[str]]]:
+    """The rubric items in Gradescope's columns: (None, every item) for a one-part question;
+    (part id, that part's items) for each part of a multi-part one."""
+    if not rubric.parts:
+        return [(None, [c.id for c in rubric.concepts] + [lk.key for lk in rubric.links])]
+    blocks: list[tuple[str | None, list[str]]] = []
+    for part in rubric.parts:
+        keys = [c.id for c in rubric.concepts if part.owns(c.id)]
+        keys += [lk.key for lk in rubric.links if part.owns(lk.from_)]
+        blocks.append((part.id, keys))
+    return blocks
 
 
 def write_exports(

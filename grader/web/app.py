@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Mapping
 from importlib.resources import files
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
@@ -21,7 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 from spacy.language import Language
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -42,6 +43,12 @@ LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 STATUS = {"too long": 413, "broken character": 422, "not text": 422}
 
 
+class PartInfo(BaseModel):
+    id: str = Field(description="The part's letter, as the student marks it: '(a)'.")
+    prompt: str
+    max_score: float
+
+
 class RubricInfo(BaseModel):
     id: str = Field(description="The id to send as `rubric` to POST /api/check.")
     title: str
@@ -49,6 +56,17 @@ class RubricInfo(BaseModel):
     course: str | None = None
     standard: str | None = None
     max_score: float
+    parts: list[PartInfo] | None = Field(
+        None, description="A question in parts only: each part's id, prompt and maximum score."
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_empty_parts(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # a one-part question is listed as it always was: no "parts" key
+        data: dict[str, Any] = handler(self)
+        if self.parts is None:
+            data.pop("parts", None)
+        return data
 
 
 class CheckRequest(BaseModel):
@@ -89,6 +107,15 @@ def create_app(
             course=c.rubric.course,
             standard=c.rubric.standard,
             max_score=c.rubric.max_score(),
+            parts=[
+                PartInfo(
+                    id=p.id,
+                    prompt=" ".join(p.prompt.split()),
+                    max_score=c.rubric.part_rubric(p.id).max_score(),
+                )
+                for p in c.rubric.parts
+            ]
+            or None,
         )
         for rid, c in checkers.items()
     ]

@@ -25,7 +25,9 @@ const ui = {
   scoreBar: $("score-bar"), summary: $("summary"), marked: $("marked"), legend: $("legend"),
   chain: $("chain"), otherLinks: $("other-links"), misCard: $("misconceptions-card"),
   misList: $("misconceptions"), feedback: $("feedback"), tip: $("tip"),
+  partsNote: $("parts-note"), parts: $("parts"), chainCard: $("chain-card"), feedbackCard: $("feedback-card"),
 };
+const PLACEHOLDER = ui.answer.placeholder;
 
 let rubrics = [];
 let lastCheck = null; // {rubric, text}: what the shown result is about
@@ -113,6 +115,9 @@ function currentRubric() {
 function showQuestion() {
   const r = currentRubric();
   ui.prompt.textContent = r ? r.prompt : "";
+  // a question in parts: each part is read on its own when it starts with its letter
+  ui.answer.placeholder = r && r.parts
+    ? "Start each part with its letter: " + r.parts.map((p) => "(" + p.id + ") …").join(" ") : PLACEHOLDER;
 }
 
 ui.question.addEventListener("focus", () => { ui.question.dataset.previous = ui.question.value; });
@@ -194,7 +199,7 @@ ui.form.addEventListener("submit", async (event) => {
       showError(problemMessage(response.status, data));
       return;
     }
-    render(data, text);
+    render(data, text, rubrics.find((r) => r.id === rubric) || null);
     lastCheck = { rubric, text };
     ui.stale.hidden = ui.answer.value === text;
     ui.result.classList.toggle("is-stale", ui.answer.value !== text);
@@ -219,7 +224,7 @@ function problemMessage(status, data) {
 
 // --- the result ----------------------------------------------------------------
 
-function render(fb, text) {
+function render(fb, text, info) {
   const colour = new Map(fb.concepts.map((c, i) => [c.id, PALETTE[i % PALETTE.length]]));
   const number = new Map(fb.concepts.map((c, i) => [c.id, i + 1]));
   const ctx = { fb, colour, number, label: new Map(fb.concepts.map((c) => [c.id, clean(c.label)])) };
@@ -240,14 +245,89 @@ function render(fb, text) {
 
   renderMarked(text, ctx);
   renderLegend(ctx);
-  renderChain(ctx);
-  renderMisconceptions(fb);
-  // a misconception's explanation is already in its own card: point there instead of repeating it
+  const parts = fb.parts || [];
+  ui.parts.hidden = parts.length === 0;
+  ui.chainCard.hidden = parts.length > 0;
+  if (parts.length === 0) {
+    ui.partsNote.hidden = true;
+    ui.parts.replaceChildren();
+    renderChain(ctx, fb, ui.chain, ui.otherLinks);
+    renderMisconceptions(fb, ui.misCard, ui.misList);
+    renderFeedback(fb, ui.feedback);
+    ui.feedbackCard.hidden = false;
+  } else {
+    // a question in parts: a card per part with its prompt, score, chain, mix-ups and feedback
+    const unmarked = parts.some((p) => !p.marked) && parts.some((p) => p.end > p.start);
+    ui.partsNote.hidden = !unmarked;
+    ui.partsNote.textContent = unmarked
+      ? "No part letters such as (a) or (b) were found, so your whole answer was read for every part. "
+        + "Start each part with its letter to have it read on its own." : "";
+    const prompts = new Map(((info && info.parts) || []).map((p) => [p.id, p.prompt]));
+    ui.parts.replaceChildren(...parts.map((p) => partCard(p, partView(fb, p), prompts.get(p.id), ctx)));
+    ui.misCard.hidden = true;
+    const overall = overallFeedback(fb);
+    ui.feedbackCard.hidden = overall.length === 0;
+    ui.feedback.replaceChildren(...overall.map((s) => el("li", null, clean(s))));
+  }
+  ui.result.hidden = false;
+}
+
+function renderFeedback(fb, list) {
+  // a misconception's explanation is already in its own box: point there instead of repeating it
   const explained = new Set(fb.misconceptions.map((m) => m.feedback));
   const sentences = fb.feedback.filter((s) => !explained.has(s));
   if (sentences.length < fb.feedback.length) sentences.unshift("First, rethink the idea under “Check this idea” above.");
-  ui.feedback.replaceChildren(...sentences.map((s) => el("li", null, clean(s))));
-  ui.result.hidden = false;
+  list.replaceChildren(...sentences.map((s) => el("li", null, clean(s))));
+}
+
+// --- questions in parts -----------------------------------------------------------
+
+// One part's findings, as a Feedback of its own: ids start "a.", sentences "(a) ".
+function partView(fb, part) {
+  const prefix = part.id + ".";
+  const mark = "(" + part.id + ") ";
+  return {
+    ...fb,
+    score: part.score,
+    max_score: part.max_score,
+    concepts: fb.concepts.filter((c) => c.id.startsWith(prefix)),
+    links: fb.links.filter((l) => l.from.startsWith(prefix)),
+    misconceptions: fb.misconceptions.filter((m) => m.id.startsWith(prefix)),
+    feedback: fb.feedback.filter((s) => s.startsWith(mark)).map((s) => s.slice(mark.length)),
+  };
+}
+
+// the sentences about no one part ("Nothing was written ...")
+function overallFeedback(fb) {
+  const marks = (fb.parts || []).map((p) => "(" + p.id + ") ");
+  return fb.feedback.filter((s) => !marks.some((m) => s.startsWith(m)));
+}
+
+function partCard(part, view, prompt, ctx) {
+  const title = el("h3", null, "Part (" + part.id + ") ",
+    el("span", "part-score", fmt(part.score) + " out of " + fmt(part.max_score) + " points"));
+  title.id = "part-title-" + part.id;
+  const fill = el("div");
+  const share = part.max_score > 0 ? Math.max(0, Math.min(1, part.score / part.max_score)) : 0;
+  fill.style.width = (share * 100).toFixed(1) + "%";
+  const bar = el("div", "bar", fill);
+  bar.setAttribute("aria-hidden", "true");
+  const chain = el("ol", "chain");
+  const others = el("ul", "other-links");
+  renderChain(ctx, view, chain, others);
+  const misList = el("ul", "misconceptions");
+  const misBox = el("div", "part-mis", el("h4", null, "Check this idea"), misList);
+  renderMisconceptions(view, misBox, misList);
+  const feedback = el("ol", "feedback");
+  renderFeedback(view, feedback);
+  const card = el("section", "card part-card", title,
+    prompt ? el("p", "part-prompt", clean(prompt)) : null, bar,
+    el("h4", null, "Your reasoning chain"), chain, others, misBox,
+    el("h4", null, "What to work on next"), feedback);
+  card.id = "part-" + part.id;
+  card.dataset.part = part.id;
+  card.setAttribute("aria-labelledby", title.id);
+  return card;
 }
 
 // Every piece of evidence becomes a mark over [start, end) in code points (the
@@ -466,12 +546,12 @@ function connector(link, ctx) {
   return conn;
 }
 
-function renderChain(ctx) {
-  const fb = ctx.fb;
+// the boxes of `fb`'s concepts (the whole answer's, or one part's), numbered as in the legend
+function renderChain(ctx, fb, chain, otherLinks) {
   const steps = fb.concepts.map((c, i) => {
     const colour = ctx.colour.get(c.id);
     const box = el("div", "box box-" + c.status,
-      el("span", "num", String(i + 1)),
+      el("span", "num", String(ctx.number.get(c.id))),
       el("span", "box-label", clean(c.label)),
       el("span", "box-status", statusWords(c)));
     box.style.borderColor = c.status === "missing" ? "" : colour.ink;
@@ -482,25 +562,25 @@ function renderChain(ctx) {
     if (next) item.append(connector(linkBetween(fb, c.id, next.id), ctx));
     return item;
   });
-  ui.chain.replaceChildren(...steps);
+  chain.replaceChildren(...steps);
   const rows = Math.ceil(steps.length / 5);
-  ui.chain.style.setProperty("--per-row", String(Math.max(1, Math.ceil(steps.length / rows))));
+  chain.style.setProperty("--per-row", String(Math.max(1, Math.ceil(steps.length / rows))));
   // links that do not join neighbouring boxes are listed under the chain
   const adjacent = new Set();
   for (let i = 0; i + 1 < fb.concepts.length; i++) {
     const l = linkBetween(fb, fb.concepts[i].id, fb.concepts[i + 1].id);
     if (l) adjacent.add(l);
   }
-  ui.otherLinks.replaceChildren(...fb.links.filter((l) => !adjacent.has(l)).map((l) => {
+  otherLinks.replaceChildren(...fb.links.filter((l) => !adjacent.has(l)).map((l) => {
     const state = l.status === "present" ? "linked" : l.note === "reversed" ? "linked backwards" : "link missing";
     return el("li", "other-" + (l.status === "present" ? "ok" : "gap"),
       (l.status === "present" ? "✓ " : "✗ ") + ctx.number.get(l.from) + " → " + ctx.number.get(l.to) + ": " + state);
   }));
 }
 
-function renderMisconceptions(fb) {
-  ui.misCard.hidden = fb.misconceptions.length === 0;
-  ui.misList.replaceChildren(...fb.misconceptions.map((m) => {
+function renderMisconceptions(fb, card, list) {
+  card.hidden = fb.misconceptions.length === 0;
+  list.replaceChildren(...fb.misconceptions.map((m) => {
     // quote each passage once: drop evidence lying inside a longer piece of evidence
     const inside = (a, b) => a !== b && b.start <= a.start && a.end <= b.end;
     const unique = [...new Map(m.evidence.map((ev) => [ev.start + ":" + ev.end, ev])).values()];
